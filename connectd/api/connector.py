@@ -1,0 +1,72 @@
+"""Connectors: the logical jobs. A connector reads its config and splits the work into tasks."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Protocol
+
+from connectd.api.config import ConfigDef, ConfigValue
+
+if TYPE_CHECKING:
+    from connectd.api.task import SinkTask, SourceTask, Task
+
+
+class ConnectorContext(Protocol):
+    """What a running connector may ask of the runtime."""
+
+    def request_task_reconfiguration(self) -> None:
+        """Ask the runtime to call :meth:`Connector.task_configs` again (the inputs changed)."""
+
+    def raise_error(self, error: Exception) -> None:
+        """Fail the connector from a background thread of its own."""
+
+
+class Connector(ABC):
+    """Base of every connector. Subclass :class:`SourceConnector` or :class:`SinkConnector`."""
+
+    #: Other names this plugin answers to in ``connector.class`` (e.g. Kafka's Java class name).
+    aliases: tuple[str, ...] = ()
+
+    context: ConnectorContext
+
+    def initialize(self, context: ConnectorContext) -> None:
+        self.context = context
+
+    def version(self) -> str:
+        return "undefined"
+
+    @abstractmethod
+    def config_def(self) -> ConfigDef:
+        """The keys this connector understands (the framework adds its own common keys)."""
+
+    def validate(self, config: Mapping[str, str]) -> dict[str, ConfigValue]:
+        """Validate a config; override to add cross-key checks to the per-key ones."""
+        return self.config_def().validate(config)
+
+    @abstractmethod
+    def start(self, config: Mapping[str, str]) -> None: ...
+
+    @abstractmethod
+    def task_class(self) -> type[Task]: ...
+
+    @abstractmethod
+    def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
+        """At most ``max_tasks`` configs, one per task to run."""
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+
+class SourceConnector(Connector):
+    """Imports data from another system into Kafka."""
+
+    @abstractmethod
+    def task_class(self) -> type[SourceTask]: ...
+
+
+class SinkConnector(Connector):
+    """Exports data from Kafka topics (``topics`` or ``topics.regex``) to another system."""
+
+    @abstractmethod
+    def task_class(self) -> type[SinkTask]: ...

@@ -1,0 +1,66 @@
+"""Records exchanged between tasks and the runtime."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from connectd.api.schema import Schema
+
+
+class Header(NamedTuple):
+    key: str
+    value: Any
+    schema: Schema | None = None
+
+
+@dataclass(slots=True)
+class SourceRecord:
+    """A record a source task produced, with the position it came from.
+
+    ``source_partition`` names the stream it was read from (for a file: ``{"filename": ...}``) and
+    ``source_offset`` the position after it (``{"position": 1234}``). Both must be JSON-serialisable
+    maps of primitives: the runtime stores them, and hands the latest committed offset back through
+    :meth:`connectd.api.OffsetReader.offset` after a restart.
+    """
+
+    topic: str
+    value: Any
+    key: Any = None
+    source_partition: Mapping[str, Any] | None = None
+    source_offset: Mapping[str, Any] | None = None
+    partition: int | None = None
+    key_schema: Schema | None = None
+    value_schema: Schema | None = None
+    timestamp: int | None = None
+    headers: list[Header] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SinkRecord:
+    """A record consumed from Kafka for a sink task; ``offset`` is its Kafka offset."""
+
+    topic: str
+    partition: int
+    offset: int
+    value: Any
+    key: Any = None
+    key_schema: Schema | None = None
+    value_schema: Schema | None = None
+    timestamp: int | None = None
+    headers: list[Header] = field(default_factory=list)
+
+
+class TopicPartition(NamedTuple):
+    topic: str
+    partition: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecordMetadata:
+    """Where the broker stored a source record (passed to :meth:`SourceTask.commit_record`)."""
+
+    topic: str
+    partition: int
+    offset: int

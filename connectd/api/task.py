@@ -1,0 +1,91 @@
+"""Tasks: the units that copy data. Each runs on its own thread inside a worker."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from connectd.api.records import RecordMetadata, SinkRecord, SourceRecord, TopicPartition
+
+
+class OffsetReader(Protocol):
+    """Read-only view of the committed source offsets of this connector."""
+
+    def offset(self, partition: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The last committed offset for a source partition, or None if there is none."""
+
+    def offsets(self, partitions: Iterable[Mapping[str, Any]]) -> list[dict[str, Any] | None]:
+        """Committed offsets of several partitions, in the same order."""
+
+
+class SourceTaskContext(Protocol):
+    offset_reader: OffsetReader
+    config: Mapping[str, str]
+
+
+class SinkTaskContext(Protocol):
+    config: Mapping[str, str]
+
+    def assignment(self) -> set[TopicPartition]:
+        """The topic partitions currently assigned to this task."""
+
+    def request_commit(self) -> None:
+        """Ask for an offset commit (``pre_commit``/``flush``) as soon as possible."""
+
+
+class Task(ABC):
+    def version(self) -> str:
+        return "undefined"
+
+    @abstractmethod
+    def start(self, config: Mapping[str, str]) -> None: ...
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Called from another thread to end the task; ``poll``/``put`` should return soon after."""
+
+
+class SourceTask(Task):
+    """Reads from a system and returns :class:`SourceRecord` batches from :meth:`poll`."""
+
+    context: SourceTaskContext
+
+    def initialize(self, context: SourceTaskContext) -> None:
+        self.context = context
+
+    @abstractmethod
+    def poll(self) -> list[SourceRecord] | None:
+        """The next batch, or None/[] when nothing is ready. May block briefly; never forever."""
+
+    def commit(self) -> None:
+        """Offsets up to the last flush are committed (acknowledge them upstream if needed)."""
+
+    def commit_record(self, record: SourceRecord, metadata: RecordMetadata | None) -> None:
+        """``record`` was acknowledged by Kafka (``metadata`` is None if it was dropped)."""
+
+
+class SinkTask(Task):
+    """Receives batches of :class:`SinkRecord` in :meth:`put` and writes them out."""
+
+    context: SinkTaskContext
+
+    def initialize(self, context: SinkTaskContext) -> None:
+        self.context = context
+
+    @abstractmethod
+    def put(self, records: list[SinkRecord]) -> None: ...
+
+    def flush(self, offsets: Mapping[TopicPartition, int]) -> None:
+        """Make everything passed to ``put`` so far durable. ``offsets`` are the next to consume."""
+
+    def pre_commit(self, offsets: Mapping[TopicPartition, int]) -> dict[TopicPartition, int]:
+        """The offsets that may be committed; the default flushes and returns them all."""
+        self.flush(offsets)
+        return dict(offsets)
+
+    def open(self, partitions: Iterable[TopicPartition]) -> None:
+        """Partitions newly assigned to this task."""
+
+    def close(self, partitions: Iterable[TopicPartition]) -> None:
+        """Partitions taken away; offsets for them have just been committed."""
