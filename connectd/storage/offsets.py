@@ -1,0 +1,85 @@
+"""The source-offset store interface and Kafka Connect's JSON wire format for offsets.
+
+Keys and values use the format Kafka Connect writes to ``offset.storage.topic``, so existing tooling
+can read them: key ``["<connector>",{<source partition>}]``, value ``{<source offset>}``, both compact
+JSON; a null value (tombstone) erases the partition's offset.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+Partition = Mapping[str, Any]
+Offset = Mapping[str, Any]
+
+
+def encode_key(connector: str, partition: Partition) -> bytes:
+    return json.dumps([connector, partition], separators=(",", ":"), sort_keys=True).encode()
+
+
+def encode_value(offset: Offset | None) -> bytes | None:
+    if offset is None:
+        return None
+    return json.dumps(offset, separators=(",", ":"), sort_keys=True).encode()
+
+
+def decode_key(data: bytes) -> tuple[str, dict[str, Any]]:
+    """Parse a stored key; raises ValueError for anything not shaped ``[str, object]``."""
+    parsed = json.loads(data)
+    if (
+        not isinstance(parsed, list)
+        or len(parsed) != 2
+        or not isinstance(parsed[0], str)
+        or not isinstance(parsed[1], dict)
+    ):
+        raise ValueError(f"not a Connect offset key: {data[:200]!r}")
+    return parsed[0], parsed[1]
+
+
+def decode_value(data: bytes | None) -> dict[str, Any] | None:
+    if data is None:
+        return None
+    parsed = json.loads(data)
+    if parsed is not None and not isinstance(parsed, dict):
+        raise ValueError(f"not a Connect offset value: {data[:200]!r}")
+    return parsed
+
+
+class OffsetBackend(ABC):
+    """Where source offsets live. Implementations must make :meth:`write` atomic per batch."""
+
+    @abstractmethod
+    def start(self) -> None:
+        """Open the store and load what it holds."""
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    @abstractmethod
+    def get(self, connector: str, partitions: Iterable[Partition]) -> list[dict[str, Any] | None]:
+        """The committed offsets of ``partitions``, in order (None where there is none)."""
+
+    @abstractmethod
+    def write(self, connector: str, offsets: Sequence[tuple[Partition, Offset | None]]) -> None:
+        """Commit a batch of offsets durably; a None offset erases that partition."""
+
+    @abstractmethod
+    def list(self, connector: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """Every (partition, offset) the connector has committed."""
+
+
+class ConnectorOffsetReader:
+    """The read-only view a source task receives (:class:`connectd.api.OffsetReader`)."""
+
+    def __init__(self, backend: OffsetBackend, connector: str) -> None:
+        self._backend = backend
+        self._connector = connector
+
+    def offset(self, partition: Partition) -> dict[str, Any] | None:
+        return self._backend.get(self._connector, [partition])[0]
+
+    def offsets(self, partitions: Iterable[Partition]) -> list[dict[str, Any] | None]:
+        return self._backend.get(self._connector, list(partitions))
