@@ -1,0 +1,1 @@
+"""The runtime: task runners, converters, the worker and the standalone control plane."""
