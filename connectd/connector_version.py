@@ -1,0 +1,5 @@
+"""The version the built-in plugins report (the connectd release)."""
+
+from connectd import __version__ as BUILTIN_VERSION
+
+__all__ = ["BUILTIN_VERSION"]

@@ -1,0 +1,159 @@
+"""FileStreamSource: each line of a file (or stdin) becomes a record; the offset is the byte position."""
+
+from __future__ import annotations
+
+import select
+import sys
+import threading
+from collections.abc import Mapping
+from typing import BinaryIO
+
+from connectd.api import (
+    STRING_SCHEMA,
+    ConfigDef,
+    ConfigType,
+    Importance,
+    Range,
+    SourceConnector,
+    SourceRecord,
+    SourceTask,
+    non_empty_string,
+)
+from connectd.connector_version import BUILTIN_VERSION
+
+FILE = "file"
+TOPIC = "topic"
+BATCH_SIZE = "batch.size"
+_IDLE_WAIT_S = 0.05  # how long poll() waits for new data: bounds end-to-end latency when idle
+_READ_CHUNK = 1 << 16
+
+
+def _config_def() -> ConfigDef:
+    return (
+        ConfigDef()
+        .define(
+            FILE,
+            ConfigType.STRING,
+            None,
+            importance=Importance.HIGH,
+            documentation="Source filename. If not specified, the standard input will be used",
+        )
+        .define(
+            TOPIC,
+            ConfigType.STRING,
+            validator=non_empty_string,
+            importance=Importance.HIGH,
+            documentation="The topic to publish data to",
+        )
+        .define(
+            BATCH_SIZE,
+            ConfigType.INT,
+            2000,
+            validator=Range.at_least(1),
+            importance=Importance.LOW,
+            documentation="The maximum number of records the source task can read from the file each "
+            "time it is polled",
+        )
+    )
+
+
+class FileStreamSourceTask(SourceTask):
+    def version(self) -> str:
+        return BUILTIN_VERSION
+
+    def start(self, config: Mapping[str, str]) -> None:
+        parsed = _config_def().parse(config)
+        self.filename: str | None = parsed[FILE] or None
+        self.topic: str = parsed[TOPIC]
+        self.batch_size: int = parsed[BATCH_SIZE]
+        self._stopped = threading.Event()
+        self._stream: BinaryIO | None = None
+        self._buffer = b""
+        # One partition object shared by all records: the runtime caches its key by identity.
+        self._partition = {"filename": self.filename} if self.filename else None
+        self._position = 0
+        if self._partition is not None:
+            committed = self.context.offset_reader.offset(self._partition)
+            if committed is not None:
+                position = committed.get("position")
+                if not isinstance(position, int) or position < 0:
+                    raise ValueError(f"Unexpected offset position {position!r} for file {self.filename}")
+                self._position = position
+
+    def _open(self) -> BinaryIO | None:
+        if self.filename is None:
+            return sys.stdin.buffer
+        try:
+            stream = open(self.filename, "rb")  # noqa: SIM115 - kept open across polls
+        except FileNotFoundError:
+            return None
+        stream.seek(self._position)
+        return stream
+
+    def _read_available(self) -> bytes:
+        assert self._stream is not None
+        if self.filename is None:
+            ready, _, _ = select.select([self._stream], [], [], _IDLE_WAIT_S)
+            return self._stream.read1(_READ_CHUNK) if ready else b""  # type: ignore[attr-defined]
+        return self._stream.read(_READ_CHUNK)
+
+    def poll(self) -> list[SourceRecord] | None:
+        if self._stream is None:
+            self._stream = self._open()
+            if self._stream is None:
+                self._stopped.wait(_IDLE_WAIT_S)
+                return None
+        records: list[SourceRecord] = []
+        while len(records) < self.batch_size and not self._stopped.is_set():
+            newline = self._buffer.find(b"\n")
+            if newline < 0:
+                chunk = self._read_available()
+                if not chunk:
+                    break
+                self._buffer += chunk
+                continue
+            raw = self._buffer[:newline]
+            self._buffer = self._buffer[newline + 1 :]
+            self._position += newline + 1
+            line = raw[:-1] if raw.endswith(b"\r") else raw
+            offset = {"position": self._position} if self._partition is not None else None
+            records.append(
+                SourceRecord(
+                    self.topic,
+                    line.decode("utf-8", errors="replace"),
+                    source_partition=self._partition,
+                    source_offset=offset,
+                    value_schema=STRING_SCHEMA,
+                )
+            )
+        if not records:
+            self._stopped.wait(_IDLE_WAIT_S)
+            return None
+        return records
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+
+class FileStreamSourceConnector(SourceConnector):
+    aliases = ("org.apache.kafka.connect.file.FileStreamSourceConnector",)
+
+    def version(self) -> str:
+        return BUILTIN_VERSION
+
+    def config_def(self) -> ConfigDef:
+        return _config_def()
+
+    def start(self, config: Mapping[str, str]) -> None:
+        self._config = {k: v for k, v in config.items() if k in (FILE, TOPIC, BATCH_SIZE)}
+        _config_def().parse(config)
+
+    def task_class(self) -> type[FileStreamSourceTask]:
+        return FileStreamSourceTask
+
+    def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
+        # A file is read sequentially: one task, whatever tasks.max allows.
+        return [dict(self._config)]
+
+    def stop(self) -> None:
+        pass

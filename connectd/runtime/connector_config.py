@@ -1,0 +1,403 @@
+"""Framework-defined connector keys (common, sink, source), as Kafka Connect defines them."""
+
+from __future__ import annotations
+
+from connectd.api.config import (
+    ConfigDef,
+    ConfigType,
+    Importance,
+    Range,
+    ValidString,
+    Width,
+    non_empty_string_without_control_chars,
+)
+from connectd.api.errors import ConfigError
+
+COMMON_GROUP = "Common"
+TRANSFORMS_GROUP = "Transforms"
+PREDICATES_GROUP = "Predicates"
+ERROR_GROUP = "Error Handling"
+TOPIC_CREATION_GROUP = "Topic Creation"
+EXACTLY_ONCE_GROUP = "Exactly Once Support"
+OFFSETS_GROUP = "Offsets Topic"
+
+NAME = "name"
+CONNECTOR_CLASS = "connector.class"
+TASKS_MAX = "tasks.max"
+TASKS_MAX_ENFORCE = "tasks.max.enforce"
+KEY_CONVERTER = "key.converter"
+VALUE_CONVERTER = "value.converter"
+HEADER_CONVERTER = "header.converter"
+TOPICS = "topics"
+TOPICS_REGEX = "topics.regex"
+TOPIC_CREATION_PREFIX = "topic.creation."
+TOPIC_CREATION_PARTITIONS = "topic.creation.default.partitions"
+TOPIC_CREATION_REPLICATION = "topic.creation.default.replication.factor"
+
+CONVERTER_KEYS = (KEY_CONVERTER, VALUE_CONVERTER, HEADER_CONVERTER)
+
+
+def _common() -> ConfigDef:
+    d = ConfigDef()
+    high, low = Importance.HIGH, Importance.LOW
+    d.define(
+        NAME,
+        ConfigType.STRING,
+        validator=non_empty_string_without_control_chars,
+        importance=high,
+        documentation="Globally unique name to use for this connector.",
+        group=COMMON_GROUP,
+        order_in_group=1,
+        width=Width.MEDIUM,
+        display_name="Connector name",
+    )
+    d.define(
+        CONNECTOR_CLASS,
+        ConfigType.STRING,
+        importance=high,
+        documentation="Name or alias of the class for this connector.",
+        group=COMMON_GROUP,
+        order_in_group=2,
+        width=Width.LONG,
+        display_name="Connector class",
+    )
+    d.define(
+        TASKS_MAX,
+        ConfigType.INT,
+        1,
+        validator=Range.at_least(1),
+        importance=high,
+        documentation="Maximum number of tasks to use for this connector.",
+        group=COMMON_GROUP,
+        order_in_group=3,
+        width=Width.SHORT,
+        display_name="Tasks max",
+    )
+    d.define(
+        TASKS_MAX_ENFORCE,
+        ConfigType.BOOLEAN,
+        True,
+        importance=low,
+        documentation="(Deprecated) Whether to fail a connector that generates more tasks than tasks.max.",
+        group=COMMON_GROUP,
+        order_in_group=4,
+        width=Width.SHORT,
+        display_name="Enforce tasks max",
+    )
+    d.define(
+        KEY_CONVERTER,
+        ConfigType.CLASS,
+        None,
+        importance=low,
+        documentation="Converter class for record keys; overrides the worker's key.converter.",
+        group=COMMON_GROUP,
+        order_in_group=5,
+        width=Width.SHORT,
+        display_name="Key converter class",
+    )
+    d.define(
+        VALUE_CONVERTER,
+        ConfigType.CLASS,
+        None,
+        importance=low,
+        documentation="Converter class for record values; overrides the worker's value.converter.",
+        group=COMMON_GROUP,
+        order_in_group=6,
+        width=Width.SHORT,
+        display_name="Value converter class",
+    )
+    d.define(
+        HEADER_CONVERTER,
+        ConfigType.CLASS,
+        None,
+        importance=low,
+        documentation="Converter class for record headers; overrides the worker's header.converter.",
+        group=COMMON_GROUP,
+        order_in_group=7,
+        width=Width.SHORT,
+        display_name="Header converter class",
+    )
+    d.define(
+        "config.action.reload",
+        ConfigType.STRING,
+        "restart",
+        validator=ValidString("none", "restart", case_sensitive=False),
+        importance=low,
+        documentation="What to do when a config provider's values change: none or restart.",
+        group=COMMON_GROUP,
+        order_in_group=8,
+        width=Width.MEDIUM,
+        display_name="Reload Action",
+    )
+    d.define(
+        "transforms",
+        ConfigType.LIST,
+        [],
+        importance=low,
+        documentation="Aliases for the transformations to be applied to records.",
+        group=TRANSFORMS_GROUP,
+        order_in_group=1,
+        width=Width.LONG,
+        display_name="Transforms",
+    )
+    d.define(
+        "predicates",
+        ConfigType.LIST,
+        [],
+        importance=low,
+        documentation="Aliases for the predicates used by transformations.",
+        group=PREDICATES_GROUP,
+        order_in_group=1,
+        width=Width.LONG,
+        display_name="Predicates",
+    )
+    d.define(
+        "errors.retry.timeout",
+        ConfigType.LONG,
+        0,
+        importance=low,
+        documentation="Maximum duration in milliseconds that a failed operation will be retried; "
+        "-1 means infinite.",
+        group=ERROR_GROUP,
+        order_in_group=1,
+        width=Width.MEDIUM,
+        display_name="Retry Timeout for Errors",
+    )
+    d.define(
+        "errors.retry.delay.max.ms",
+        ConfigType.LONG,
+        60000,
+        importance=low,
+        documentation="Maximum duration in milliseconds between consecutive retry attempts.",
+        group=ERROR_GROUP,
+        order_in_group=2,
+        width=Width.MEDIUM,
+        display_name="Maximum Delay Between Retries for Errors",
+    )
+    d.define(
+        "errors.tolerance",
+        ConfigType.STRING,
+        "none",
+        validator=ValidString("none", "all"),
+        importance=Importance.MEDIUM,
+        documentation="Behavior for tolerating errors during connector operation: none or all.",
+        group=ERROR_GROUP,
+        order_in_group=3,
+        width=Width.SHORT,
+        display_name="Error Tolerance",
+    )
+    d.define(
+        "errors.log.enable",
+        ConfigType.BOOLEAN,
+        False,
+        importance=Importance.MEDIUM,
+        documentation="Log the details of every error and failed operation.",
+        group=ERROR_GROUP,
+        order_in_group=4,
+        width=Width.SHORT,
+        display_name="Log Errors",
+    )
+    d.define(
+        "errors.log.include.messages",
+        ConfigType.BOOLEAN,
+        False,
+        importance=Importance.MEDIUM,
+        documentation="Include the failed record in the error log.",
+        group=ERROR_GROUP,
+        order_in_group=5,
+        width=Width.SHORT,
+        display_name="Log Error Details",
+    )
+    return d
+
+
+def _sink_only() -> ConfigDef:
+    d = ConfigDef()
+    d.define(
+        TOPICS,
+        ConfigType.LIST,
+        [],
+        importance=Importance.HIGH,
+        documentation="List of topics to consume, separated by commas",
+        group=COMMON_GROUP,
+        order_in_group=4,
+        width=Width.LONG,
+        display_name="Topics",
+    )
+    d.define(
+        TOPICS_REGEX,
+        ConfigType.STRING,
+        "",
+        importance=Importance.HIGH,
+        documentation="Regular expression giving topics to consume.",
+        group=COMMON_GROUP,
+        order_in_group=4,
+        width=Width.LONG,
+        display_name="Topics regex",
+    )
+    d.define(
+        "errors.deadletterqueue.topic.name",
+        ConfigType.STRING,
+        "",
+        importance=Importance.MEDIUM,
+        documentation="The name of the topic to be used as the dead letter queue (DLQ).",
+        group=ERROR_GROUP,
+        order_in_group=6,
+        width=Width.MEDIUM,
+        display_name="Dead Letter Queue Topic Name",
+    )
+    d.define(
+        "errors.deadletterqueue.topic.replication.factor",
+        ConfigType.SHORT,
+        3,
+        importance=Importance.MEDIUM,
+        documentation="Replication factor used to create the DLQ topic.",
+        group=ERROR_GROUP,
+        order_in_group=7,
+        width=Width.MEDIUM,
+        display_name="Dead Letter Queue Topic Replication Factor",
+    )
+    d.define(
+        "errors.deadletterqueue.context.headers.enable",
+        ConfigType.BOOLEAN,
+        False,
+        importance=Importance.MEDIUM,
+        documentation="Add error context headers to DLQ records.",
+        group=ERROR_GROUP,
+        order_in_group=8,
+        width=Width.MEDIUM,
+        display_name="Enable Error Context Headers",
+    )
+    return d
+
+
+def _source_only() -> ConfigDef:
+    d = ConfigDef()
+    d.define(
+        "topic.creation.groups",
+        ConfigType.LIST,
+        [],
+        importance=Importance.LOW,
+        documentation="Groups of configurations for topics created by source connectors",
+        group=TOPIC_CREATION_GROUP,
+        order_in_group=1,
+        width=Width.LONG,
+        display_name="Topic Creation Groups",
+    )
+    d.define(
+        "exactly.once.support",
+        ConfigType.STRING,
+        "requested",
+        validator=ValidString("requested", "required", case_sensitive=False),
+        importance=Importance.MEDIUM,
+        documentation="Whether exactly-once guarantees are required for this connector.",
+        group=EXACTLY_ONCE_GROUP,
+        order_in_group=1,
+        width=Width.SHORT,
+        display_name="Exactly once support",
+    )
+    d.define(
+        "transaction.boundary",
+        ConfigType.STRING,
+        "poll",
+        validator=ValidString("poll", "interval", "connector", case_sensitive=False),
+        importance=Importance.MEDIUM,
+        documentation="Transaction boundaries: poll, interval or connector.",
+        group=EXACTLY_ONCE_GROUP,
+        order_in_group=2,
+        width=Width.SHORT,
+        display_name="Transaction Boundary",
+    )
+    d.define(
+        "offsets.storage.topic",
+        ConfigType.STRING,
+        None,
+        importance=Importance.LOW,
+        documentation="The name of a separate offsets topic to use for this connector.",
+        group=OFFSETS_GROUP,
+        order_in_group=1,
+        width=Width.LONG,
+        display_name="Offsets topic",
+    )
+    return d
+
+
+def _topic_creation_default() -> ConfigDef:
+    d = ConfigDef()
+    d.define(
+        TOPIC_CREATION_REPLICATION,
+        ConfigType.SHORT,
+        validator=_replication_factor,
+        importance=Importance.LOW,
+        documentation="Replication factor of topics created by this connector (-1: broker default).",
+        group=TOPIC_CREATION_GROUP,
+        order_in_group=2,
+        display_name="Replication Factor",
+    )
+    d.define(
+        TOPIC_CREATION_PARTITIONS,
+        ConfigType.INT,
+        validator=_partitions,
+        importance=Importance.LOW,
+        documentation="Partition count of topics created by this connector (-1: broker default).",
+        group=TOPIC_CREATION_GROUP,
+        order_in_group=3,
+        display_name="Partition Count",
+    )
+    d.define(
+        "topic.creation.default.include",
+        ConfigType.LIST,
+        [".*"],
+        importance=Importance.LOW,
+        documentation="Regular expressions of topics the default creation settings apply to.",
+        group=TOPIC_CREATION_GROUP,
+        order_in_group=4,
+        display_name="Inclusion Topic Pattern",
+    )
+    d.define(
+        "topic.creation.default.exclude",
+        ConfigType.LIST,
+        [],
+        importance=Importance.LOW,
+        documentation="Regular expressions of topics excluded from creation.",
+        group=TOPIC_CREATION_GROUP,
+        order_in_group=5,
+        display_name="Exclusion Topic Pattern",
+    )
+    return d
+
+
+def _replication_factor(name: str, value: object) -> None:
+    if not isinstance(value, int) or (value < 1 and value != -1):
+        raise ConfigError(
+            name,
+            value,
+            "Replication factor must be positive and not larger than the "
+            "number of brokers in the Kafka cluster, or -1 to use the broker's default",
+        )
+
+
+def _partitions(name: str, value: object) -> None:
+    if not isinstance(value, int) or (value < 1 and value != -1):
+        raise ConfigError(
+            name, value, "Number of partitions must be positive, or -1 to use the broker's default"
+        )
+
+
+COMMON_DEF = _common()
+SINK_DEF = COMMON_DEF.merged(_sink_only())
+SOURCE_DEF = COMMON_DEF.merged(_source_only())
+TOPIC_CREATION_DEF = _topic_creation_default()
+
+
+def framework_def(connector_type: str, config: dict[str, str | None] | None = None) -> ConfigDef:
+    """The framework keys for a connector type; topic-creation keys appear once any is configured."""
+    if connector_type == "sink":
+        return SINK_DEF
+    if connector_type == "source":
+        if config and any(
+            k.startswith(TOPIC_CREATION_PREFIX) and k != "topic.creation.groups" for k in config
+        ):
+            return SOURCE_DEF.merged(TOPIC_CREATION_DEF)
+        return SOURCE_DEF
+    return COMMON_DEF

@@ -1,0 +1,165 @@
+"""Runs a SourceTask: poll, convert, produce with per-record delivery tracking, commit offsets."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from confluent_kafka import KafkaError, Message, Producer
+
+from connectd.api.converter import Converter
+from connectd.api.errors import ConnectError
+from connectd.api.records import RecordMetadata, SourceRecord
+from connectd.api.task import SourceTask
+from connectd.runtime.model import TaskId
+from connectd.runtime.status import StatusListener
+from connectd.runtime.submitted_records import SubmittedRecords
+from connectd.runtime.task_runner import TaskRunner
+from connectd.runtime.topic_creation import TopicCreator
+from connectd.storage.offsets import ConnectorOffsetReader, OffsetBackend
+
+log = logging.getLogger(__name__)
+
+
+class _SourceTaskContext:
+    def __init__(self, offset_reader: ConnectorOffsetReader, config: Mapping[str, str]) -> None:
+        self.offset_reader = offset_reader
+        self.config = config
+
+
+class SourceTaskRunner(TaskRunner):
+    def __init__(
+        self,
+        task_id: TaskId,
+        task: SourceTask,
+        task_config: Mapping[str, str],
+        *,
+        worker_id: str,
+        statuses: StatusListener,
+        producer_config: Mapping[str, str],
+        key_converter: Converter,
+        value_converter: Converter,
+        header_converter: Converter,
+        offsets: OffsetBackend,
+        offset_flush_interval_ms: int,
+        offset_flush_timeout_ms: int,
+        topic_creator: TopicCreator | None = None,
+    ) -> None:
+        super().__init__(task_id, task, worker_id, statuses)
+        self.task: SourceTask = task
+        self._task_config = dict(task_config)
+        self._producer_config = dict(producer_config)
+        self._key_converter = key_converter
+        self._value_converter = value_converter
+        self._header_converter = header_converter
+        self._offsets = offsets
+        self._flush_interval_s = offset_flush_interval_ms / 1000
+        self._flush_timeout_s = offset_flush_timeout_ms / 1000
+        self._topic_creator = topic_creator
+        self._submitted = SubmittedRecords()
+        self._unwritten: dict[str, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
+        self._delivery_error: KafkaError | None = None
+        self._wants_commit_record = type(task).commit_record is not SourceTask.commit_record
+        self.records_sent = 0
+
+    def request_stop(self) -> None:
+        super().request_stop()
+        # Like Kafka: stop() is called from the stopping thread so a blocked poll() can return.
+        try:
+            self.task.stop()
+        except Exception:
+            log.exception("task %s raised in stop()", self.task_id)
+
+    def execute(self) -> None:
+        producer = Producer(self._producer_config)
+        try:
+            reader = ConnectorOffsetReader(self._offsets, self.task_id.connector)
+            self.task.initialize(_SourceTaskContext(reader, self._task_config))
+            self.task.start(self._task_config)
+            self.running()
+            next_flush = time.monotonic() + self._flush_interval_s
+            while not self.stopping:
+                records = self.task.poll()
+                if records:
+                    self._send(producer, records)
+                producer.poll(0)
+                self._raise_delivery_error()
+                if time.monotonic() >= next_flush:
+                    self.commit_offsets()
+                    next_flush = time.monotonic() + self._flush_interval_s
+        finally:
+            # Even after a failure: whatever the broker acknowledged is safe to commit.
+            remaining = producer.flush(self._flush_timeout_s)
+            if remaining:
+                log.warning(
+                    "task %s: %d records unacknowledged at stop; not committed", self.task_id, remaining
+                )
+            self.commit_offsets()
+        self._raise_delivery_error()
+
+    def _raise_delivery_error(self) -> None:
+        if self._delivery_error is not None:
+            raise ConnectError(f"Unrecoverable exception from producer send callback: {self._delivery_error}")
+
+    def _send(self, producer: Producer, records: list[SourceRecord]) -> None:
+        key_conv, value_conv = self._key_converter, self._value_converter
+        for record in records:
+            topic = record.topic
+            if self._topic_creator is not None:
+                self._topic_creator.ensure(topic)
+            try:
+                key = (
+                    None
+                    if record.key is None
+                    else key_conv.from_connect(topic, record.key_schema, record.key)
+                )
+                value = value_conv.from_connect(topic, record.value_schema, record.value)
+            except Exception as exc:
+                raise ConnectError(f"Failed to convert a record for topic {topic}: {exc}") from exc
+            handle = self._submitted.submit(record.source_partition, record.source_offset)
+            kwargs: dict[str, Any] = {}
+            if record.partition is not None:
+                kwargs["partition"] = record.partition
+            if record.timestamp is not None:
+                kwargs["timestamp"] = record.timestamp
+            if record.headers:
+                kwargs["headers"] = [
+                    (h.key, self._header_converter.from_connect(topic, h.schema, h.value))
+                    for h in record.headers
+                ]
+
+            def on_delivery(err: KafkaError | None, msg: Message, handle=handle, record=record) -> None:
+                if err is not None:
+                    self._delivery_error = err
+                    return
+                handle.acked = True
+                if self._wants_commit_record:
+                    self.task.commit_record(
+                        record, RecordMetadata(msg.topic(), msg.partition(), msg.offset())
+                    )
+
+            while True:
+                try:
+                    producer.produce(topic, value, key, on_delivery=on_delivery, **kwargs)
+                    break
+                except BufferError:
+                    producer.poll(0.05)  # the local queue is full: let deliveries drain
+        self.records_sent += len(records)
+
+    def commit_offsets(self) -> None:
+        """Write every committable offset to the store; keep them for a retry if the write fails."""
+        self._unwritten.update(self._submitted.committable())
+        if not self._unwritten:
+            return
+        try:
+            self._offsets.write(self.task_id.connector, list(self._unwritten.values()))
+        except Exception:
+            log.exception("task %s: offset commit failed; will retry", self.task_id)
+            return
+        self._unwritten.clear()
+        try:
+            self.task.commit()
+        except Exception:
+            log.exception("task %s raised in commit()", self.task_id)

@@ -1,0 +1,239 @@
+"""The worker: runs connector instances and their tasks, each task on its own thread.
+
+It knows nothing of where assignments come from: standalone's control plane calls it directly, a
+distributed worker applies the coordinator's assignments through the same methods.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+
+from connectd.api.connector import Connector, SinkConnector
+from connectd.api.converter import Converter
+from connectd.api.errors import ConnectError
+from connectd.api.task import SinkTask, SourceTask, Task
+from connectd.config import WorkerConfig
+from connectd.plugins.registry import PluginRegistry
+from connectd.runtime import client_configs
+from connectd.runtime import connector_config as cc
+from connectd.runtime.model import State, StateInfo, TaskId
+from connectd.runtime.sink_runner import SinkTaskRunner
+from connectd.runtime.source_runner import SourceTaskRunner
+from connectd.runtime.status import StatusListener
+from connectd.runtime.task_runner import TaskRunner, stop_runners
+from connectd.runtime.topic_creation import TopicCreator
+from connectd.storage.offsets import OffsetBackend
+
+log = logging.getLogger(__name__)
+
+TASK_CLASS = "task.class"
+
+
+class _ConnectorContext:
+    def __init__(self, worker: Worker, name: str, on_reconfigure: Callable[[str], None]) -> None:
+        self._worker, self._name, self._on_reconfigure = worker, name, on_reconfigure
+
+    def request_task_reconfiguration(self) -> None:
+        self._on_reconfigure(self._name)
+
+    def raise_error(self, error: Exception) -> None:
+        self._worker.fail_connector(self._name, error)
+
+
+def _load_class(qualified: str) -> type:
+    module_name, _, class_name = qualified.rpartition(".")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+class Worker:
+    def __init__(
+        self,
+        worker_id: str,
+        config: WorkerConfig,
+        registry: PluginRegistry,
+        offsets: OffsetBackend,
+        statuses: StatusListener,
+    ) -> None:
+        self.worker_id = worker_id
+        self.config = config
+        self.registry = registry
+        self.offsets = offsets
+        self._statuses = statuses
+        self._lock = threading.RLock()
+        self._connectors: dict[str, tuple[Connector, dict[str, str]]] = {}
+        self._tasks: dict[TaskId, TaskRunner] = {}
+        self.task_starts: dict[TaskId, int] = {}
+
+    # --- connectors ------------------------------------------------------------------------------
+
+    def _connector_state(self, name: str, state: State, trace: str | None = None, version: str = "") -> None:
+        self._statuses.connector_state(name, StateInfo(state, self.worker_id, trace, version or None))
+
+    def start_connector(
+        self, name: str, config: Mapping[str, str], on_reconfigure: Callable[[str], None]
+    ) -> bool:
+        """Instantiate and start a connector; a failure is reported as FAILED, never raised."""
+        connector: Connector | None = None
+        try:
+            connector = self.registry.connector_class(config[cc.CONNECTOR_CLASS])()
+            connector.initialize(_ConnectorContext(self, name, on_reconfigure))
+            connector.start(dict(config))
+        except Exception:
+            trace = traceback.format_exc()
+            log.error("connector %s failed to start: %s", name, trace.strip().splitlines()[-1])
+            self._connector_state(name, State.FAILED, trace, connector.version() if connector else "")
+            return False
+        with self._lock:
+            self._connectors[name] = (connector, dict(config))
+        log.info("connector %s running", name)
+        self._connector_state(name, State.RUNNING, version=connector.version())
+        return True
+
+    def fail_connector(self, name: str, error: BaseException) -> None:
+        trace = "".join(traceback.format_exception(error))
+        log.error("connector %s failed: %s", name, error)
+        self._connector_state(name, State.FAILED, trace)
+
+    def connector_task_configs(self, name: str) -> list[dict[str, str]]:
+        """Ask the connector for task configs, bounded by ``tasks.max`` (raises, and reports FAILED)."""
+        with self._lock:
+            connector, config = self._connectors[name]
+        try:
+            max_tasks = int(config.get(cc.TASKS_MAX, "1"))
+            configs = connector.task_configs(max_tasks)
+            enforce = config.get(cc.TASKS_MAX_ENFORCE, "true").strip().lower() != "false"
+            if len(configs) > max_tasks and enforce:
+                raise ConnectError(
+                    f"The connector {name} has generated {len(configs)} tasks, which is greater than "
+                    f"{max_tasks}, the maximum number of tasks it is configured to create."
+                )
+        except Exception as exc:
+            self.fail_connector(name, exc)
+            raise
+        task_cls = connector.task_class()
+        task_class_name = f"{task_cls.__module__}.{task_cls.__qualname__}"
+        result: list[dict[str, str]] = []
+        for task_config in configs:
+            task_config = {str(k): str(v) for k, v in task_config.items()}
+            task_config[TASK_CLASS] = task_class_name
+            if isinstance(connector, SinkConnector):
+                for key in (cc.TOPICS, cc.TOPICS_REGEX):
+                    if config.get(key):
+                        task_config.setdefault(key, config[key])
+            result.append(task_config)
+        return result
+
+    def stop_connector(self, name: str) -> None:
+        with self._lock:
+            entry = self._connectors.pop(name, None)
+        if entry is None:
+            return
+        try:
+            entry[0].stop()
+        except Exception:
+            log.exception("connector %s raised in stop()", name)
+        log.info("connector %s stopped", name)
+
+    def is_running(self, name: str) -> bool:
+        with self._lock:
+            return name in self._connectors
+
+    # --- tasks -----------------------------------------------------------------------------------
+
+    def _converter(self, connector_config: Mapping[str, str], key: str, is_key: bool) -> Converter:
+        if connector_config.get(key):
+            class_name = connector_config[key]
+            props = {k[len(key) + 1 :]: v for k, v in connector_config.items() if k.startswith(key + ".")}
+        else:
+            class_name = str(self.config[key])
+            props = self.config.with_prefix(key + ".")
+        converter = self.registry.converter_class(class_name, key)()
+        converter.configure(props, is_key)
+        return converter
+
+    def start_task(
+        self, task_id: TaskId, connector_config: Mapping[str, str], task_config: Mapping[str, str]
+    ) -> None:
+        """Start one task on its own thread; a failure to build it is reported as FAILED."""
+        try:
+            runner = self._build_runner(task_id, connector_config, task_config)
+        except Exception:
+            trace = traceback.format_exc()
+            log.error("task %s failed to start: %s", task_id, trace.strip().splitlines()[-1])
+            self._statuses.task_state(task_id, StateInfo(State.FAILED, self.worker_id, trace))
+            return
+        with self._lock:
+            self._tasks[task_id] = runner
+            self.task_starts[task_id] = self.task_starts.get(task_id, 0) + 1
+        runner.start()
+
+    def _build_runner(
+        self, task_id: TaskId, connector_config: Mapping[str, str], task_config: Mapping[str, str]
+    ) -> TaskRunner:
+        task_cls = _load_class(task_config[TASK_CLASS])
+        task: Task = task_cls()
+        client_id = f"connector-{task_id}"
+        common = {
+            "worker_id": self.worker_id,
+            "statuses": self._statuses,
+            "key_converter": self._converter(connector_config, cc.KEY_CONVERTER, True),
+            "value_converter": self._converter(connector_config, cc.VALUE_CONVERTER, False),
+            "header_converter": self._converter(connector_config, cc.HEADER_CONVERTER, False),
+            "offset_flush_interval_ms": int(self.config["offset.flush.interval.ms"]),
+        }
+        if isinstance(task, SourceTask):
+            creator = TopicCreator.for_connector(
+                bool(self.config["topic.creation.enable"]),
+                client_configs.admin_config(self.config, connector_config),
+                connector_config,
+            )
+            return SourceTaskRunner(
+                task_id,
+                task,
+                task_config,
+                producer_config=client_configs.producer_config(self.config, connector_config, client_id),
+                offsets=self.offsets,
+                offset_flush_timeout_ms=int(self.config["offset.flush.timeout.ms"]),
+                topic_creator=creator,
+                **common,
+            )
+        if isinstance(task, SinkTask):
+            return SinkTaskRunner(
+                task_id,
+                task,
+                task_config,
+                consumer_config=client_configs.consumer_config(
+                    self.config, connector_config, task_id.connector, client_id
+                ),
+                batch_size=client_configs.max_poll_records(self.config, connector_config),
+                **common,
+            )
+        raise ConnectError(f"{task_config[TASK_CLASS]} is neither a SourceTask nor a SinkTask")
+
+    def stop_tasks(self, task_ids: Iterable[TaskId]) -> list[TaskId]:
+        """Stop tasks in parallel within ``task.shutdown.graceful.timeout.ms``; returns abandoned ids."""
+        with self._lock:
+            runners = [r for r in (self._tasks.pop(t, None) for t in task_ids) if r is not None]
+        if not runners:
+            return []
+        return stop_runners(runners, int(self.config["task.shutdown.graceful.timeout.ms"]) / 1000)
+
+    def task_ids(self, connector: str | None = None) -> list[TaskId]:
+        with self._lock:
+            return sorted(t for t in self._tasks if connector is None or t.connector == connector)
+
+    def runner(self, task_id: TaskId) -> TaskRunner | None:
+        with self._lock:
+            return self._tasks.get(task_id)
+
+    def stop(self) -> None:
+        """Stop every task (final offset flush included), then every connector."""
+        self.stop_tasks(self.task_ids())
+        with self._lock:
+            names = list(self._connectors)
+        for name in names:
+            self.stop_connector(name)

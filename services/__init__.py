@@ -1,0 +1,1 @@
+"""The roles as processes: the CLI composition root, gRPC servicers and clients over the core."""

@@ -1,0 +1,125 @@
+"""``connectd standalone``: one worker with every role in one process."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
+
+from confluent_kafka.admin import AdminClient
+from connectd.storage.file_offsets import FileOffsetBackend
+from gateway.app import create_app
+
+from connectd import __version__
+from connectd.config import ConfigFileError, WorkerConfig, load_connector_file, load_properties
+from connectd.embedded_broker import EmbeddedBroker
+from connectd.errors import ConnectdError
+from connectd.plugins.registry import PluginRegistry
+from connectd.runtime.model import ServerInfo, TargetState
+from connectd.runtime.standalone import StandaloneControlPlane
+from connectd.runtime.status import MemoryStatusStore
+from connectd.runtime.worker import Worker
+from services.logs import configure_logging
+from services.rest_server import RestServer, bind_listener
+
+log = logging.getLogger("connectd.standalone")
+
+KAFKA_API_LEVEL = "4.1.0"
+# tansu waits about half of session.timeout.ms before a consumer-group join completes.
+EMBEDDED_CONSUMER_SESSION_TIMEOUT_MS = "2000"
+
+
+class StartupError(RuntimeError):
+    """A one-line reason the standalone worker cannot start."""
+
+
+def _initial_state(value: str | None) -> TargetState:
+    states = {"RUNNING": TargetState.STARTED, "PAUSED": TargetState.PAUSED, "STOPPED": TargetState.STOPPED}
+    if value is None:
+        return TargetState.STARTED
+    try:
+        return states[value.upper()]
+    except KeyError:
+        raise StartupError(f"initial_state must be RUNNING, PAUSED or STOPPED, not {value!r}") from None
+
+
+def _cluster_id(config: WorkerConfig) -> str | None:
+    try:
+        return AdminClient({"bootstrap.servers": config.bootstrap_servers}).list_topics(timeout=10).cluster_id
+    except Exception:
+        return None
+
+
+def run_standalone(worker_properties: str, connector_files: list[str]) -> int:
+    try:
+        config = WorkerConfig(load_properties(worker_properties))
+    except (ConfigFileError, ValueError) as exc:
+        raise StartupError(f"{worker_properties}: {exc}") from None
+    filename = config["offset.storage.file.filename"]
+    if not filename:
+        raise StartupError(
+            f"{worker_properties}: offset.storage.file.filename is required in standalone mode"
+        )
+    connectors = []
+    for path in connector_files:
+        try:
+            connectors.append(load_connector_file(path))
+        except ConfigFileError as exc:
+            raise StartupError(str(exc)) from None
+    listener = config.listener
+    sock = bind_listener(listener)
+    worker_id = config.advertised_host_port
+    configure_logging("standalone", worker_id)
+
+    broker: EmbeddedBroker | None = None
+    if not config.bootstrap_servers:
+        broker = EmbeddedBroker().start()
+        props = {**config.originals, "bootstrap.servers": broker.bootstrap_servers}
+        props.setdefault("consumer.session.timeout.ms", EMBEDDED_CONSUMER_SESSION_TIMEOUT_MS)
+        config = WorkerConfig(props)
+        log.info(
+            "no bootstrap.servers configured: started an embedded Kafka-protocol broker (tansu, memory only) "
+            "at %s, pid %s",
+            broker.bootstrap_servers,
+            broker.pid,
+        )
+    offsets = FileOffsetBackend(Path(filename))
+    offsets.start()
+    registry = PluginRegistry.discover(config["plugin.path"] or [])
+    statuses = MemoryStatusStore()
+    worker = Worker(worker_id, config, registry, offsets, statuses)
+    control = StandaloneControlPlane(
+        worker,
+        registry,
+        statuses,
+        ServerInfo(KAFKA_API_LEVEL, f"connectd-{__version__}", _cluster_id(config)),
+    )
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+
+    server = RestServer(create_app(control, advertised_url=f"http://{worker_id}"), sock)
+    server.start()
+    log.info("Connect REST API listening on %s (plugins: %d)", listener, len(registry.plugins()))
+    exit_code = 0
+    try:
+        for connector in connectors:
+            try:
+                control.create_connector(
+                    connector.name, connector.config, _initial_state(connector.initial_state)
+                )
+            except ConnectdError as exc:
+                log.error("failed to create connector %s: %s", connector.name, exc)
+                exit_code = 1
+                stop.set()
+        stop.wait()
+        log.info("stopping: final offset flush, then shutdown")
+    finally:
+        server.stop()
+        control.stop()
+        offsets.stop()
+        if broker is not None:
+            broker.stop()
+        log.info("stopped")
+    return exit_code
