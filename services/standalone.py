@@ -8,8 +8,6 @@ import threading
 from pathlib import Path
 
 from confluent_kafka.admin import AdminClient
-from connectd.storage.file_offsets import FileOffsetBackend
-from gateway.app import create_app
 
 from connectd import __version__
 from connectd.config import ConfigFileError, WorkerConfig, load_connector_file, load_properties
@@ -20,6 +18,8 @@ from connectd.runtime.model import ServerInfo, TargetState
 from connectd.runtime.standalone import StandaloneControlPlane
 from connectd.runtime.status import MemoryStatusStore
 from connectd.runtime.worker import Worker
+from connectd.storage.file_offsets import FileOffsetBackend
+from gateway.app import create_app
 from services.logs import configure_logging
 from services.rest_server import RestServer, bind_listener
 
@@ -28,6 +28,7 @@ log = logging.getLogger("connectd.standalone")
 KAFKA_API_LEVEL = "4.1.0"
 # tansu waits about half of session.timeout.ms before a consumer-group join completes.
 EMBEDDED_CONSUMER_SESSION_TIMEOUT_MS = "2000"
+EMBEDDED_CONSUMER_HEARTBEAT_MS = "500"
 
 
 class StartupError(RuntimeError):
@@ -77,6 +78,7 @@ def run_standalone(worker_properties: str, connector_files: list[str]) -> int:
         broker = EmbeddedBroker().start()
         props = {**config.originals, "bootstrap.servers": broker.bootstrap_servers}
         props.setdefault("consumer.session.timeout.ms", EMBEDDED_CONSUMER_SESSION_TIMEOUT_MS)
+        props.setdefault("consumer.heartbeat.interval.ms", EMBEDDED_CONSUMER_HEARTBEAT_MS)
         config = WorkerConfig(props)
         log.info(
             "no bootstrap.servers configured: started an embedded Kafka-protocol broker (tansu, memory only) "

@@ -51,9 +51,8 @@ class TopicCreator:
         ):
             self._known.add(topic)
             return
-        metadata = self._admin.list_topics(topic=topic, timeout=10)
-        found = metadata.topics.get(topic)
-        if found is None or found.error is not None:
+        # A metadata request naming the topic may auto-create it on the broker: list them all instead.
+        if topic not in self._admin.list_topics(timeout=10).topics:
             new = NewTopic(topic, self._partitions, self._replication, config=self._topic_config)
             try:
                 self._admin.create_topics([new])[topic].result(30)

@@ -64,8 +64,11 @@ def pipeline(tmp_path: Path, bootstrap_servers: str, unique_name: str) -> Iterat
 
 
 def wait_for_sink(sink: Path, count: int, timeout: float) -> list[str]:
-    return wait_for(lambda: (lines := read_lines(sink)) and len(lines) >= count and lines, timeout,
-                    f"{count} lines in {sink}")  # fmt: skip
+    return wait_for(
+        lambda: (lines := read_lines(sink)) and len(lines) >= count and lines,
+        timeout,
+        f"{count} lines in {sink}",
+    )
 
 
 def test_100k_lines_arrive_complete_and_in_order(pipeline: dict) -> None:

@@ -1,0 +1,1 @@
+"""The Kafka Connect REST API (FastAPI): thin routers over ``connectd.runtime.control.ConnectControl``."""

@@ -1,0 +1,53 @@
+"""Request parsing shared by the routers: the control plane, JSON bodies, lenient query booleans."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from connectd.runtime.control import ConnectControl
+from gateway.errors import RequestError
+
+
+def get_control(request: Request) -> ConnectControl:
+    return request.app.state.control
+
+
+Control = Annotated[ConnectControl, Depends(get_control)]
+
+
+def query_flag(value: str | None) -> bool:
+    """JAX-RS semantics: ``true`` in any case is true, anything else is false (never a 4xx)."""
+    return value is not None and value.strip().lower() == "true"
+
+
+async def json_body(request: Request) -> Any:
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise RequestError(415, "HTTP 415 Unsupported Media Type")
+    raw = await request.body()
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RequestError(400, f"Request body is not valid JSON: {exc}") from None
+
+
+def config_map(value: Any, where: str) -> dict[str, str | None]:
+    """A connector config: a flat JSON object; numbers and booleans become strings, null stays None."""
+    if not isinstance(value, dict):
+        raise RequestError(400, f"{where} must be a JSON object of configuration keys to string values")
+    out: dict[str, str | None] = {}
+    for key, item in value.items():
+        if item is None or isinstance(item, str):
+            out[key] = item
+        elif isinstance(item, bool):
+            out[key] = "true" if item else "false"
+        elif isinstance(item, int | float):
+            out[key] = str(item)
+        else:
+            raise RequestError(
+                400, f"{where}: the value of {key!r} must be a string, number, boolean or null"
+            )
+    return out

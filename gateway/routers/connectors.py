@@ -1,0 +1,120 @@
+"""``/connectors``: list, create, read, replace, delete, status, tasks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from connectd.errors import BadRequestError, NotFoundError
+from connectd.runtime.model import TargetState
+from gateway.dependencies import Control, config_map, json_body
+from gateway.errors import RequestError
+
+router = APIRouter(prefix="/connectors", tags=["connectors"])
+
+_INITIAL_STATES = {
+    "RUNNING": TargetState.STARTED,
+    "PAUSED": TargetState.PAUSED,
+    "STOPPED": TargetState.STOPPED,
+}
+
+
+def _location(request: Request, name: str) -> str:
+    return str(request.base_url).rstrip("/") + "/connectors/" + quote(name, safe="")
+
+
+def _check_name(config: dict[str, str | None], name: str) -> dict[str, str]:
+    """Body ``name`` must match; otherwise it is inserted (stored configs always hold ``name``)."""
+    configured = config.get("name")
+    if configured is not None and configured != name:
+        raise BadRequestError(
+            f"Connector name configuration ({configured}) doesn't match connector name in the URL ({name})"
+        )
+    return {**config, "name": name}  # type: ignore[dict-item]
+
+
+@router.get("", summary="Connector names, or a map of them expanded with status and/or info")
+def list_connectors(control: Control, expand: Annotated[list[str] | None, Query()] = None) -> Any:
+    names = control.connector_names()
+    if not expand:
+        return names
+    result: dict[str, dict[str, Any]] = {}
+    for name in names:
+        entry: dict[str, Any] = {}
+        try:
+            if "status" in expand:
+                entry["status"] = control.connector_status(name).to_dict()
+            if "info" in expand:
+                entry["info"] = control.connector_info(name).to_dict()
+        except NotFoundError:
+            continue  # deleted mid-listing or no status yet: left out, as Kafka does
+        result[name] = entry
+    return result
+
+
+@router.post("", status_code=201, summary="Create a connector")
+async def create_connector(request: Request, control: Control) -> JSONResponse:
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise RequestError(400, "Request body must be a JSON object with 'name' and 'config'")
+    unknown = set(body) - {"name", "config", "initial_state"}
+    if unknown:
+        raise RequestError(400, f"Unrecognized field(s) in request body: {', '.join(sorted(unknown))}")
+    name = str(body.get("name") or "").strip()
+    if "config" not in body or body["config"] is None:
+        raise RequestError(400, "Request body is missing the 'config' object")
+    config = _check_name(config_map(body["config"], "config"), name)
+    state_name = body.get("initial_state")
+    if state_name is None:
+        initial_state = TargetState.STARTED
+    elif isinstance(state_name, str) and state_name.upper() in _INITIAL_STATES:
+        initial_state = _INITIAL_STATES[state_name.upper()]
+    else:
+        raise RequestError(400, f"initial_state must be one of RUNNING, PAUSED, STOPPED; got {state_name!r}")
+    info = await _in_thread(control.create_connector, name, config, initial_state)
+    return JSONResponse(info.to_dict(), status_code=201, headers={"Location": _location(request, name)})
+
+
+async def _in_thread(fn: Any, *args: Any) -> Any:
+    # Control calls block (they start and stop tasks): keep them off the event loop.
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(fn, *args)
+
+
+@router.get("/{name}", summary="Connector info: config, tasks, type")
+def get_connector(name: str, control: Control) -> dict[str, Any]:
+    return control.connector_info(name).to_dict()
+
+
+@router.delete("/{name}", status_code=204, summary="Delete a connector (offsets are kept)")
+def delete_connector(name: str, control: Control) -> Response:
+    control.delete_connector(name)
+    return Response(status_code=204)
+
+
+@router.get("/{name}/config", summary="The connector's stored config")
+def get_config(name: str, control: Control) -> dict[str, str]:
+    return control.connector_config(name)
+
+
+@router.put("/{name}/config", summary="Create or replace a connector's config")
+async def put_config(name: str, request: Request, control: Control) -> JSONResponse:
+    config = _check_name(config_map(await json_body(request), "request body"), name)
+    created, info = await _in_thread(control.put_connector_config, name, config)
+    if created:
+        return JSONResponse(info.to_dict(), status_code=201, headers={"Location": _location(request, name)})
+    return JSONResponse(info.to_dict(), status_code=200)
+
+
+@router.get("/{name}/status", summary="Connector and task states")
+def get_status(name: str, control: Control) -> dict[str, Any]:
+    return control.connector_status(name).to_dict()
+
+
+@router.get("/{name}/tasks", summary="The connector's task configs")
+def get_tasks(name: str, control: Control) -> list[dict[str, Any]]:
+    return [task.to_dict() for task in control.task_infos(name)]

@@ -1,0 +1,23 @@
+"""``/connector-plugins``: installed plugins and config validation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from gateway.dependencies import Control, config_map, json_body, query_flag
+
+router = APIRouter(prefix="/connector-plugins", tags=["connector-plugins"])
+
+
+@router.get("", summary="Installed plugins (connectors only unless connectorsOnly=false)")
+def list_plugins(control: Control, connectorsOnly: str | None = None) -> list[dict[str, Any]]:
+    connectors_only = True if connectorsOnly is None else query_flag(connectorsOnly)
+    return [plugin.to_dict() for plugin in control.plugins(connectors_only)]
+
+
+@router.put("/{plugin}/config/validate", summary="Validate a connector config without creating anything")
+async def validate_config(plugin: str, request: Request, control: Control) -> dict[str, Any]:
+    config = config_map(await json_body(request), "request body")
+    return control.validate_config(plugin, config)
