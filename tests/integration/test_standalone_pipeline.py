@@ -126,9 +126,8 @@ def topic_values(bootstrap_servers: str, topic: str, expected: int) -> list[str]
 def test_kill_9_then_restart_loses_nothing(pipeline: dict, bootstrap_servers: str) -> None:
     worker: StandaloneWorker = pipeline["worker"]
     lines = make_lines(60_000)
-    append(pipeline["in"], lines)
+    append(pipeline["in"], lines[:20_000])
     worker.start(*pipeline["files"])
-    # Kill mid-stream, after at least one offset flush and some sink output.
     wait_for(
         lambda: (
             committed_position(worker.offsets_file, pipeline["in"]) > 0
@@ -137,14 +136,20 @@ def test_kill_9_then_restart_loses_nothing(pipeline: dict, bootstrap_servers: st
         60,
         "a flushed source offset and sink progress",
     )
+    # Mid-stream by construction: 20,000 new lines land just before the kill, 20,000 more after it.
+    append(pipeline["in"], lines[20_000:40_000])
     worker.kill()
     flushed = committed_position(worker.offsets_file, pipeline["in"])
     flushed_lines = flushed // 100
     assert flushed % 100 == 0, f"offset {flushed} is not at a line boundary (100-byte lines)"
+    assert flushed_lines < 40_000, (
+        f"expected the kill before the end of the stream, flushed {flushed_lines} lines"
+    )
+    append(pipeline["in"], lines[40_000:])
 
     worker.start(*pipeline["files"])
     got = wait_for(
-        lambda: set(lines) <= set(read_lines(pipeline["out"])) and read_lines(pipeline["out"]),
+        lambda: set(lines) <= set(out := read_lines(pipeline["out"])) and out,
         120,
         "every line in the sink file after restart",
     )
