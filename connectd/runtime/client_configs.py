@@ -64,6 +64,9 @@ def consumer_config(
         "enable.auto.commit": "false",
         "auto.offset.reset": "earliest",
         "enable.partition.eof": "false",
+        # librdkafka otherwise waits 5 minutes before it looks again for a subscribed topic that did
+        # not exist yet (the source creating it a moment later) or a new match of ``topics.regex``.
+        "topic.metadata.refresh.interval.ms": "3000",
     }
     config.update(worker.with_prefix("consumer."))
     config.update(_connector_overrides(connector_config, "consumer.override."))

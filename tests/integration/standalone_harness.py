@@ -132,6 +132,9 @@ class StandaloneWorker:
         self.process.wait(10)
 
     def close(self) -> None:
+        if self.log_path.exists():
+            # Captured by pytest and shown only when the test failed: what the worker saw.
+            print(f"--- last lines of {self.log_path} ---\n{self.log_tail(40)}")
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(10)
