@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -135,3 +139,43 @@ def test_task_that_ignores_stop_is_abandoned(worker: StandaloneWorker) -> None:
     # task.shutdown.graceful.timeout.ms is 3000 in the harness.
     assert elapsed < 15, f"expected the delete to return after the graceful timeout, took {elapsed:.1f}s"
     assert "abandoning" in worker.log_tail(200), "expected the abandoned task to be reported in the log"
+
+
+def raw_request(
+    worker: StandaloneWorker, method: str, path: str, body: bytes, content_type: str
+) -> tuple[int, dict[str, str], Any]:
+    req = urllib.request.Request(worker.url + path, data=body, method=method)
+    req.add_header("Content-Type", content_type)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            return response.status, dict(response.headers), json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), json.loads(exc.read() or b"null")
+
+
+def test_http_conventions(worker: StandaloneWorker, tmp_path: Path, unique_name: str) -> None:
+    body = json.dumps({"name": "conv", "config": source_config(tmp_path, f"t-{unique_name}")}).encode()
+    code, headers, created = raw_request(worker, "POST", "/connectors", body, "application/json")
+    assert code == 201, f"expected 201, saw {code}: {created}"
+    assert headers["location"] == f"{worker.url}/connectors/conv", f"Location header: {headers}"
+
+    code, _, dup = raw_request(worker, "POST", "/connectors", body, "application/json")
+    assert (code, dup) == (409, {"error_code": 409, "message": "Connector conv already exists"})
+
+    code, _, error = raw_request(worker, "POST", "/connectors", body, "text/plain")
+    assert code == 415 and error["error_code"] == 415, f"expected 415 for text/plain, saw {code} {error}"
+
+    code, _, error = raw_request(worker, "POST", "/connectors", b"{not json", "application/json")
+    assert code == 400 and error["error_code"] == 400, f"expected 400 for malformed JSON, saw {code} {error}"
+
+    code, error = worker.request("DELETE", "/connector-plugins")
+    assert (code, error["error_code"]) == (405, 405), f"expected 405 with an error body, saw {code} {error}"
+    code, error = worker.request("GET", "/no/such/route")
+    assert (code, error["error_code"]) == (404, 404), f"expected 404 with an error body, saw {code} {error}"
+
+    code, status = worker.request("GET", "/connectors/nope/status")
+    assert (code, status) == (404, {"error_code": 404, "message": "No status found for connector nope"})
+
+    code, listing = worker.request("GET", "/connectors?expand=status&expand=info")
+    assert code == 200 and set(listing["conv"]) == {"status", "info"}, f"expanded listing: {listing}"
+    assert listing["conv"]["info"]["config"]["name"] == "conv"

@@ -1,0 +1,1 @@
+"""Generated gRPC stubs of protos/connectd/v1 (python protos/generate.py). Do not edit."""
