@@ -168,6 +168,59 @@ def _worker_config_def() -> ConfigDef:
     d.define("offset.storage.replication.factor", ConfigType.SHORT, 3, importance=low)
     d.define("config.storage.topic", ConfigType.STRING, None, importance=high)
     d.define("status.storage.topic", ConfigType.STRING, None, importance=high)
+    d.define("config.storage.replication.factor", ConfigType.SHORT, 3, importance=low)
+    d.define("status.storage.partitions", ConfigType.INT, 5, importance=low)
+    d.define("status.storage.replication.factor", ConfigType.SHORT, 3, importance=low)
+    # Distributed mode: where the roles listen and find each other over gRPC.
+    d.define(
+        "coordinator.address",
+        ConfigType.STRING,
+        "localhost:9190",
+        importance=high,
+        documentation="host:port of the coordinator's gRPC service.",
+    )
+    d.define(
+        "offset.store.address",
+        ConfigType.STRING,
+        "localhost:9191",
+        importance=high,
+        documentation="host:port of the offset store's gRPC service.",
+    )
+    d.define(
+        "grpc.host",
+        ConfigType.STRING,
+        "0.0.0.0",
+        importance=low,
+        documentation="Interface this role's gRPC server binds.",
+    )
+    d.define(
+        "grpc.port",
+        ConfigType.INT,
+        None,
+        importance=high,
+        documentation="Port of this role's gRPC server (coordinator 9190, offset store 9191, "
+        "worker 9192 when unset); workers on one node need distinct ports.",
+    )
+    d.define(
+        "grpc.advertised.host",
+        ConfigType.STRING,
+        None,
+        importance=low,
+        documentation="Host other roles use to reach this one (default: grpc.host, or localhost).",
+    )
+    d.define("heartbeat.interval.ms", ConfigType.INT, 1000, validator=Range.at_least(1), importance=low)
+    d.define("session.timeout.ms", ConfigType.INT, 5000, validator=Range.at_least(1), importance=low)
+    d.define(
+        "scheduled.rebalance.max.delay.ms", ConfigType.INT, 3000, validator=Range.at_least(0), importance=low
+    )
+    d.define(
+        "request.timeout.ms",
+        ConfigType.INT,
+        10000,
+        validator=Range.at_least(1),
+        importance=low,
+        documentation="Deadline of every gRPC call between roles.",
+    )
     return d
 
 

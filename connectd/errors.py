@@ -38,3 +38,7 @@ class UnavailableError(ConnectdError):
 
 class OperationTimeoutError(ConnectdError):
     """The operation did not finish within its deadline."""
+
+
+class FailedPreconditionError(ConnectdError):
+    """Refused because of the system's state: e.g. a worker whose storage topics differ from its group's."""

@@ -18,6 +18,7 @@ STATUS_BY_ERROR: dict[type[errors.ConnectdError], int] = {
     errors.AlreadyExistsError: 409,
     errors.BadRequestError: 400,
     errors.ConflictError: 409,
+    errors.FailedPreconditionError: 409,
     errors.ForbiddenError: 403,
     errors.UnavailableError: 503,
     errors.OperationTimeoutError: 500,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from connectd import __version__
 
@@ -25,6 +26,37 @@ def _quickstart(args: argparse.Namespace) -> int:
     return run_quickstart(lines=args.lines, config_dir=args.config_dir)
 
 
+def _role(name: str) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        from services.roles import run_role
+
+        if name == "coordinator":
+            from services.coordinator.server import serve_coordinator as main
+        elif name == "worker":
+            from services.worker.server import serve_worker as main
+        elif name == "offset-store":
+            from services.offset_store.server import serve_offset_store as main
+        else:
+            from services.gateway_server import serve_gateway as main
+        return run_role(name, main, args.properties, args.set)
+
+    return run
+
+
+def _cluster(args: argparse.Namespace) -> int:
+    from services.cluster_launcher import run_cluster
+
+    return run_cluster(args)
+
+
+_ROLES = {
+    "coordinator": "run the coordinator: group membership, connector configs, assignment (gRPC)",
+    "worker": "run a distributed worker: joins group.id and runs what the coordinator assigns",
+    "offset-store": "run the offset store: source offsets in each group's offset.storage.topic (gRPC)",
+    "gateway": "run the Connect REST API of one group (group.id), backed by the coordinator",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="connectd", description="Kafka Connect, rebuilt in Python.")
     parser.add_argument("--version", action="version", version=f"connectd {__version__}")
@@ -44,6 +76,34 @@ def build_parser() -> argparse.ArgumentParser:
     quickstart.add_argument("--lines", type=int, default=20, help="lines to feed through the pipeline")
     quickstart.add_argument("--config-dir", default="config", help="where the sample properties files are")
     quickstart.set_defaults(func=_quickstart)
+
+    for name, text in _ROLES.items():
+        role = sub.add_parser(name, help=text)
+        role.add_argument(
+            "properties", nargs="?", help="properties file, e.g. config/connect-distributed.properties"
+        )
+        role.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="override one config key (repeatable)",
+        )
+        role.set_defaults(func=_role(name))
+
+    cluster = sub.add_parser(
+        "cluster",
+        help="start a local distributed cluster: broker, coordinator, offset store, workers, gateway",
+    )
+    cluster.add_argument("--workers", type=int, default=2, help="number of worker processes")
+    cluster.add_argument("--group-id", default="connect-cluster")
+    cluster.add_argument("--bootstrap-servers", help="use this Kafka cluster instead of an embedded broker")
+    cluster.add_argument("--rest-port", type=int, default=8083, help="gateway REST port (0: a free port)")
+    cluster.add_argument("--workdir", default=None, help="where logs go (default: a new temporary directory)")
+    cluster.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="config for every role (repeatable)"
+    )
+    cluster.set_defaults(func=_cluster)
     return parser
 
 

@@ -45,7 +45,7 @@ def _initial_state(value: str | None) -> TargetState:
         raise StartupError(f"initial_state must be RUNNING, PAUSED or STOPPED, not {value!r}") from None
 
 
-def _cluster_id(config: WorkerConfig) -> str | None:
+def kafka_cluster_id(config: WorkerConfig) -> str | None:
     try:
         return AdminClient({"bootstrap.servers": config.bootstrap_servers}).list_topics(timeout=10).cluster_id
     except Exception:
@@ -95,7 +95,7 @@ def run_standalone(worker_properties: str, connector_files: list[str]) -> int:
         worker,
         registry,
         statuses,
-        ServerInfo(KAFKA_API_LEVEL, f"connectd-{__version__}", _cluster_id(config)),
+        ServerInfo(KAFKA_API_LEVEL, f"connectd-{__version__}", kafka_cluster_id(config)),
     )
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -31,15 +31,23 @@ from connectd.runtime.worker import Worker
 log = logging.getLogger(__name__)
 
 
+_PLUGIN_ORDER = ("sink", "source", "converter", "header_converter", "transformation", "predicate")
+
+
 def list_plugins(registry: PluginRegistry, connectors_only: bool) -> list[PluginInfo]:
+    """Every plugin of a registry; converters are listed as header converters too, as Kafka does."""
+    infos = [PluginInfo(p.class_name, p.type, p.version) for p in registry.plugins(("sink", "source"))]
+    converters = registry.plugins(("converter",))
+    infos += [PluginInfo(p.class_name, "converter", p.version) for p in converters]
+    infos += [PluginInfo(p.class_name, "header_converter", p.version) for p in converters]
+    return sort_plugins(infos, connectors_only)
+
+
+def sort_plugins(plugins: Iterable[PluginInfo], connectors_only: bool) -> list[PluginInfo]:
     """Connect's order: sinks, sources, then converters and header converters, each by class name."""
-    infos = [PluginInfo(p.class_name, p.type, p.version) for p in registry.plugins(("sink",))]
-    infos += [PluginInfo(p.class_name, p.type, p.version) for p in registry.plugins(("source",))]
-    if not connectors_only:
-        converters = registry.plugins(("converter",))
-        infos += [PluginInfo(p.class_name, "converter", p.version) for p in converters]
-        infos += [PluginInfo(p.class_name, "header_converter", p.version) for p in converters]
-    return infos
+    wanted = _PLUGIN_ORDER[:2] if connectors_only else _PLUGIN_ORDER
+    unique = {(p.type, p.class_name): p for p in plugins if p.type in wanted}
+    return sorted(unique.values(), key=lambda p: (wanted.index(p.type), p.class_name))
 
 
 def check_validate_request(plugin: str, config: Mapping[str, str | None]) -> None:

@@ -29,6 +29,13 @@ class TaskRunner(ABC):
         self._thread.start()
 
     @property
+    def state(self) -> State:
+        """What this runner is now, as far as the worker running it can tell."""
+        if self.failed:
+            return State.FAILED
+        return State.RUNNING if self._thread.is_alive() else State.UNASSIGNED
+
+    @property
     def stopping(self) -> bool:
         return self._stopping.is_set()
 

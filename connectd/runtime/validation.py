@@ -83,21 +83,26 @@ class ConnectorConfigValidator:
         values = definition.validate({k: v for k, v in config.items() if k.startswith(prefix)})
         return [(definition.keys[name], value) for name, value in values.items()]
 
-    def errors(self, config: Mapping[str, str | None]) -> list[str]:
-        """Every error message of a config, in response order (empty when valid)."""
-        infos = self.validate(config)
-        return [e for entry in infos["configs"] if entry["value"] for e in entry["value"]["errors"]]
-
     def ensure_valid(self, config: Mapping[str, str | None]) -> None:
         """Raise the 400 Kafka gives on create/update, listing every error."""
-        errors = self.errors(config)
-        if errors:
-            raise BadRequestError(
-                f"Connector configuration is invalid and contains the following {len(errors)} error(s):\n"
-                + "".join(f"{e}\n" for e in errors)
-                + "You can also find the above list of errors at the endpoint "
-                "`/connector-plugins/{connectorType}/config/validate`"
-            )
+        raise_if_invalid(self.validate(config))
+
+
+def config_errors(infos: Mapping[str, Any]) -> list[str]:
+    """Every error message of a ``ConfigInfos`` result, in response order (empty when valid)."""
+    return [e for entry in infos["configs"] if entry["value"] for e in entry["value"]["errors"]]
+
+
+def raise_if_invalid(infos: Mapping[str, Any]) -> None:
+    """The 400 Kafka gives on create/update, listing every error of a ``ConfigInfos`` result."""
+    errors = config_errors(infos)
+    if errors:
+        raise BadRequestError(
+            f"Connector configuration is invalid and contains the following {len(errors)} error(s):\n"
+            + "".join(f"{e}\n" for e in errors)
+            + "You can also find the above list of errors at the endpoint "
+            "`/connector-plugins/{connectorType}/config/validate`"
+        )
 
 
 def _check_sink_topics(config: Mapping[str, str | None], values: dict[str, ConfigValue]) -> None:

@@ -97,8 +97,15 @@ class ConnectorAssignment(_message.Message):
     def __init__(self, name: _Optional[str] = ..., config: _Optional[_Mapping[str, str]] = ..., target_state: _Optional[_Union[_common_pb2.TargetState, str]] = ...) -> None: ...
 
 class TaskAssignment(_message.Message):
-    __slots__ = ("id", "config", "target_state")
+    __slots__ = ("id", "config", "target_state", "connector_config")
     class ConfigEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class ConnectorConfigEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
         VALUE_FIELD_NUMBER: _ClassVar[int]
@@ -108,10 +115,12 @@ class TaskAssignment(_message.Message):
     ID_FIELD_NUMBER: _ClassVar[int]
     CONFIG_FIELD_NUMBER: _ClassVar[int]
     TARGET_STATE_FIELD_NUMBER: _ClassVar[int]
+    CONNECTOR_CONFIG_FIELD_NUMBER: _ClassVar[int]
     id: _common_pb2.TaskId
     config: _containers.ScalarMap[str, str]
     target_state: _common_pb2.TargetState
-    def __init__(self, id: _Optional[_Union[_common_pb2.TaskId, _Mapping]] = ..., config: _Optional[_Mapping[str, str]] = ..., target_state: _Optional[_Union[_common_pb2.TargetState, str]] = ...) -> None: ...
+    connector_config: _containers.ScalarMap[str, str]
+    def __init__(self, id: _Optional[_Union[_common_pb2.TaskId, _Mapping]] = ..., config: _Optional[_Mapping[str, str]] = ..., target_state: _Optional[_Union[_common_pb2.TargetState, str]] = ..., connector_config: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class WatchAssignmentsResponse(_message.Message):
     __slots__ = ("generation", "connectors", "tasks")

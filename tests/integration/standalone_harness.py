@@ -32,6 +32,21 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: 
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last seen: {last!r}")
 
 
+def http_request(base_url: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    """One REST call: (status, parsed JSON body or None)."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base_url + path, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as exc:
+        raw = exc.read()
+        return exc.code, json.loads(raw) if raw else None
+
+
 class StandaloneWorker:
     def __init__(self, workdir: Path, bootstrap_servers: str, extra: dict[str, str] | None = None) -> None:
         self.workdir = workdir
@@ -92,17 +107,7 @@ class StandaloneWorker:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url + path, data=data, method=method)
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(req, timeout=30) as response:
-                raw = response.read()
-                return response.status, json.loads(raw) if raw else None
-        except urllib.error.HTTPError as exc:
-            raw = exc.read()
-            return exc.code, json.loads(raw) if raw else None
+        return http_request(self.url, method, path, body)
 
     def status(self, name: str) -> dict[str, Any] | None:
         code, body = self.request("GET", f"/connectors/{name}/status")

@@ -202,7 +202,7 @@ def test_foreign_records_are_skipped(
         ],
     )
 
-    with caplog.at_level(logging.WARNING, logger="connectd.storage.kafka_offsets"):
+    with caplog.at_level(logging.WARNING):
         restarted = open_backend(unique_name)
     listed = as_map(restarted.list("conn"))
     expected = {'{"f": "good"}': {"pos": 1}, '{"f": "java", "z": 1}': {"pos": 6}}
@@ -220,7 +220,7 @@ def test_existing_uncompacted_topic_is_used_with_warning(
     )
     admin.create_topics([new_topic])[unique_name].result(timeout=TIMEOUT)
 
-    with caplog.at_level(logging.WARNING, logger="connectd.storage.kafka_offsets"):
+    with caplog.at_level(logging.WARNING):
         backend = open_backend(unique_name, partitions=7)
     warnings = [r.getMessage() for r in caplog.records if "not compact" in r.getMessage()]
     assert warnings, f"expected a cleanup.policy warning, saw {[r.getMessage() for r in caplog.records]}"

@@ -6,7 +6,7 @@ import pytest
 
 from connectd.errors import BadRequestError
 from connectd.plugins.registry import PluginRegistry
-from connectd.runtime.validation import ConnectorConfigValidator
+from connectd.runtime.validation import ConnectorConfigValidator, config_errors
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,9 @@ def test_sink_without_topics_has_connects_shape(registry: PluginRegistry) -> Non
 
 def test_errors_name_the_key(registry: PluginRegistry) -> None:
     validator = ConnectorConfigValidator(registry)
-    errors = validator.errors({"connector.class": "FileStreamSource", "name": "s", "batch.size": "abc"})
+    errors = config_errors(
+        validator.validate({"connector.class": "FileStreamSource", "name": "s", "batch.size": "abc"})
+    )
     assert errors == [
         'Missing required configuration "topic" which has no default value.',
         "Invalid value abc for configuration batch.size: Not a number of type INT",
@@ -88,28 +90,34 @@ def test_ensure_valid_lists_every_error(registry: PluginRegistry) -> None:
 
 
 def test_unknown_converter_is_an_error_on_its_key(registry: PluginRegistry) -> None:
-    errors = ConnectorConfigValidator(registry).errors(
+    errors = config_errors_of(
+        registry,
         {
             "connector.class": "FileStreamSink",
             "name": "x",
             "topics": "t",
             "value.converter": "NoSuchConverter",
-        }
+        },
     )
     assert len(errors) == 1 and "value.converter" in errors[0] and "NoSuchConverter" in errors[0], errors
 
 
 def test_converter_sub_configs_are_validated(registry: PluginRegistry) -> None:
-    errors = ConnectorConfigValidator(registry).errors(
+    errors = config_errors_of(
+        registry,
         {
             "connector.class": "FileStreamSink",
             "name": "x",
             "topics": "t",
             "value.converter": "JsonConverter",
             "value.converter.schemas.enable": "maybe",
-        }
+        },
     )
     assert errors == [
         "Invalid value maybe for configuration value.converter.schemas.enable: "
         "Expected value to be either true or false"
     ]
+
+
+def config_errors_of(registry: PluginRegistry, config: dict[str, str | None]) -> list[str]:
+    return config_errors(ConnectorConfigValidator(registry).validate(config))

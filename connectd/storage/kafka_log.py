@@ -1,0 +1,356 @@
+"""A compacted Kafka topic used as a durable key/value log: the backing of every Kafka-topic store.
+
+Offsets, connector configs and statuses each live in one such topic (``offset.storage.topic``,
+``config.storage.topic``, ``status.storage.topic``). :class:`KafkaTopicLog` creates the topic when
+missing (compacted, with the configured partitions and replication factor), replays it from the
+beginning to its end on start, and writes batches that return only once the broker acknowledged
+every record. Keys are partitioned with Java's murmur2 so a Java Connect cluster agrees with us.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Message, Producer
+from confluent_kafka import TopicPartition as KafkaTopicPartition
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
+
+log = logging.getLogger(__name__)
+
+BROKER_DEFAULT = -1
+_READ_BATCH = 500
+_POLL_SECONDS = 0.1
+
+Record = tuple[bytes, bytes | None]
+
+
+class KafkaStoreError(RuntimeError):
+    """A store topic cannot be created, read or written; the message says why and what to change."""
+
+
+class KafkaTopicLog:
+    """One compacted topic: ``start`` replays it, ``send`` appends a confirmed batch.
+
+    ``label`` names the store in messages ("offsets", "config", "status"); ``setting_prefix`` is the
+    worker setting family users change (``offset.storage`` gives ``offset.storage.replication.factor``).
+    Not thread-safe: the owning store serializes calls.
+    """
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        topic: str,
+        *,
+        label: str,
+        setting_prefix: str,
+        partitions: int = 1,
+        replication_factor: int = 3,
+        client_config: Mapping[str, str] | None = None,
+        topic_config: Mapping[str, str] | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        for setting, value in (("partitions", partitions), ("replication.factor", replication_factor)):
+            if value != BROKER_DEFAULT and value < 1:
+                raise ValueError(f"{setting_prefix}.{setting} must be positive or -1, got {value}")
+        self.topic = topic
+        self.label = label
+        self._setting_prefix = setting_prefix
+        self._partitions = partitions
+        self._replication_factor = replication_factor
+        self._bootstrap_servers = bootstrap_servers
+        self._client_config = dict(client_config or {})
+        self._topic_config = dict(topic_config or {})
+        self._timeout = timeout
+        self._producer: Producer | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._producer is not None
+
+    def start(self) -> list[Record]:
+        """Ensure the topic, then return every record in it (per-partition order) up to its end."""
+        admin = AdminClient(self._merged_config(), logger=log)
+        partition_ids = _TopicSetup(admin, self).ensure()
+        # Created before the replay: the idempotent producer's id handshake overlaps the read.
+        producer = self._new_producer()
+        try:
+            records = _TopicReplay(self._new_consumer(), self, partition_ids).run()
+        except BaseException:
+            self._close_producer(producer, timeout=0)
+            raise
+        previous, self._producer = self._producer, producer
+        if previous is not None:
+            self._close_producer(previous)
+        return records
+
+    def stop(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            self._close_producer(producer)
+
+    def send(self, records: Sequence[Record]) -> None:
+        """Produce and confirm every record, or raise: nothing is acknowledged partially."""
+        if self._producer is None:
+            raise KafkaStoreError(f"{self.label} store on topic {self.topic} is not started")
+        producer = self._producer
+        failures: list[KafkaError] = []
+
+        def on_delivery(err: KafkaError | None, _msg: Message) -> None:
+            if err is not None:
+                failures.append(err)
+
+        deadline = time.monotonic() + self._timeout
+        for key, value in records:
+            self._produce_one(producer, key, value, on_delivery, deadline)
+        unconfirmed = producer.flush(max(0.0, deadline - time.monotonic()))
+        if unconfirmed or failures:
+            if any(err.fatal() for err in failures):
+                # A fatal error (e.g. idempotence fencing) leaves the producer unusable: replace it.
+                self._producer = self._new_producer()
+                self._close_producer(producer, timeout=0)
+            reasons = sorted({err.str() for err in failures}) or ["no delivery report in time"]
+            raise KafkaStoreError(
+                f"writing {len(records)} records to {self.label} topic {self.topic} failed: "
+                f"{len(failures)} rejected, {unconfirmed} unconfirmed after {self._timeout}s "
+                f"({'; '.join(reasons)})"
+            )
+
+    def _produce_one(
+        self, producer: Producer, key: bytes, value: bytes | None, on_delivery: Any, deadline: float
+    ) -> None:
+        while True:
+            try:
+                producer.produce(self.topic, key=key, value=value, on_delivery=on_delivery)
+                return
+            except BufferError:
+                # The local queue is full: serve delivery reports to make room, within the deadline.
+                if time.monotonic() >= deadline:
+                    raise KafkaStoreError(
+                        f"producer queue for topic {self.topic} stayed full for {self._timeout}s"
+                    ) from None
+                producer.poll(_POLL_SECONDS)
+            except KafkaException as exc:
+                raise KafkaStoreError(f"cannot produce to {self.label} topic {self.topic}: {exc}") from exc
+
+    # -- clients -------------------------------------------------------------------------------------
+
+    def _merged_config(self, **required: Any) -> dict[str, Any]:
+        """``client_config`` (e.g. security settings) under the settings correctness depends on."""
+        return {**self._client_config, "bootstrap.servers": self._bootstrap_servers, **required}
+
+    def _new_producer(self) -> Producer:
+        config = self._merged_config(
+            **{
+                "enable.idempotence": True,
+                "acks": "all",
+                # Java's default partitioner: the same key lands on the same partition as with Connect.
+                "partitioner": "murmur2_random",
+            }
+        )
+        return Producer(config, logger=log)
+
+    def _new_consumer(self) -> Consumer:
+        config = self._merged_config(
+            **{
+                # Required by the client, but never used: assign() joins no group, nothing is committed.
+                "group.id": f"connectd-replay-{self.topic}",
+                "enable.auto.commit": False,
+                "enable.auto.offset.store": False,
+                "auto.offset.reset": "earliest",
+                # The replay's target is the high watermark, which counts uncommitted records too.
+                "isolation.level": "read_uncommitted",
+            }
+        )
+        return Consumer(config, logger=log)
+
+    def _close_producer(self, producer: Producer, timeout: float | None = None) -> None:
+        unconfirmed = producer.flush(self._timeout if timeout is None else timeout)
+        if unconfirmed:
+            log.warning("%d records for topic %s were not confirmed before close", unconfirmed, self.topic)
+            producer.purge()
+        producer.close()
+
+
+class _TopicSetup:
+    """Creates the topic when missing and checks an existing one is compacted."""
+
+    def __init__(self, admin: AdminClient, owner: KafkaTopicLog) -> None:
+        self._admin = admin
+        self._log = owner
+        self._topic = owner.topic
+        self._timeout = owner._timeout
+
+    def ensure(self) -> list[int]:
+        """The topic's partition ids, once the topic exists."""
+        metadata = self._metadata()
+        existing = metadata.topics.get(self._topic)
+        if existing is not None and existing.error is None:
+            self._warn_unless_compacted()
+        else:
+            self._create(broker_count=len(metadata.brokers))
+        return self._wait_for_partitions()
+
+    def _metadata(self) -> Any:
+        # All topics, never just ours: a metadata request naming a missing topic may auto-create it
+        # with broker defaults (not compacted).
+        try:
+            return self._admin.list_topics(timeout=self._timeout)
+        except KafkaException as exc:
+            raise KafkaStoreError(
+                f"cannot reach Kafka to set up {self._log.label} topic {self._topic}: {exc}"
+            ) from exc
+
+    def _create(self, broker_count: int) -> None:
+        rf = self._log._replication_factor
+        if rf != BROKER_DEFAULT and rf > broker_count:
+            raise KafkaStoreError(self._replication_message(broker_count))
+        config = {**self._log._topic_config, "cleanup.policy": "compact"}
+        new_topic = NewTopic(
+            self._topic, num_partitions=self._log._partitions, replication_factor=rf, config=config
+        )
+        future = self._admin.create_topics([new_topic], request_timeout=self._timeout)[self._topic]
+        try:
+            future.result()
+        except KafkaException as exc:
+            error: KafkaError = exc.args[0]
+            if error.code() == KafkaError.TOPIC_ALREADY_EXISTS:
+                # Another process won the race; its topic is as good as ours.
+                self._warn_unless_compacted()
+                return
+            if error.code() == KafkaError.INVALID_REPLICATION_FACTOR:
+                raise KafkaStoreError(f"{self._replication_message(broker_count)} ({error.str()})") from exc
+            raise KafkaStoreError(
+                f"cannot create {self._log.label} topic {self._topic}: {error.str()}"
+            ) from exc
+        log.info(
+            "created %s topic %s (partitions=%s, replication.factor=%s, cleanup.policy=compact)",
+            self._log.label,
+            self._topic,
+            self._log._partitions,
+            rf,
+        )
+
+    def _replication_message(self, broker_count: int) -> str:
+        setting = f"{self._log._setting_prefix}.replication.factor"
+        return (
+            f"cannot create {self._log.label} topic {self._topic}: {setting}="
+            f"{self._log._replication_factor} but the cluster has {broker_count} broker(s); "
+            f"set {setting} to at most {broker_count} (or -1 for the broker default)"
+        )
+
+    def _warn_unless_compacted(self) -> None:
+        # Java Connect refuses a non-compacted store topic; we only warn, loudly.
+        resource = ConfigResource(ResourceType.TOPIC, self._topic)
+        try:
+            configs = self._admin.describe_configs([resource], request_timeout=self._timeout)[
+                resource
+            ].result()
+        except KafkaException as exc:
+            log.warning("cannot check cleanup.policy of %s topic %s: %s", self._log.label, self._topic, exc)
+            return
+        entry = configs.get("cleanup.policy")
+        policy = entry.value if entry is not None else None
+        if {p.strip() for p in (policy or "").split(",")} != {"compact"}:
+            log.warning(
+                "%s topic %s has cleanup.policy=%s, not compact: old records may be deleted and state "
+                "lost; set cleanup.policy=compact on the topic",
+                self._log.label,
+                self._topic,
+                policy,
+            )
+
+    def _wait_for_partitions(self) -> list[int]:
+        # A new topic's metadata can take a moment to reach the broker answering us.
+        deadline = time.monotonic() + self._timeout
+        while True:
+            topic = self._metadata().topics.get(self._topic)
+            if topic is not None and topic.error is None and topic.partitions:
+                # Reading needs a leader for every partition; right after creation some may lack one.
+                leaderless = [p.id for p in topic.partitions.values() if p.error is not None or p.leader < 0]
+                if not leaderless:
+                    return sorted(topic.partitions)
+            else:
+                leaderless = []
+            if time.monotonic() >= deadline:
+                seen = topic.error if topic is not None else "absent"
+                if leaderless:
+                    seen = f"no leader for partitions {leaderless}"
+                raise KafkaStoreError(
+                    f"{self._log.label} topic {self._topic} has no partitions in metadata after "
+                    f"{self._timeout}s (saw: {seen})"
+                )
+            time.sleep(_POLL_SECONDS)
+
+
+class _TopicReplay:
+    """Reads every partition from its beginning to its end offset, without a consumer group."""
+
+    def __init__(self, consumer: Consumer, owner: KafkaTopicLog, partition_ids: Sequence[int]) -> None:
+        self._consumer = consumer
+        self._log = owner
+        self._topic = owner.topic
+        self._partition_ids = partition_ids
+        self._timeout = owner._timeout
+        self._records: list[Record] = []
+
+    def run(self) -> list[Record]:
+        try:
+            self._replay()
+        finally:
+            self._consumer.close()
+        return self._records
+
+    def _replay(self) -> None:
+        ends = self._end_offsets()
+        if not ends:
+            return
+        self._consumer.assign([KafkaTopicPartition(self._topic, p, OFFSET_BEGINNING) for p in ends])
+        positions = dict.fromkeys(ends, 0)
+        deadline = time.monotonic() + self._timeout
+        while any(positions[p] < end for p, end in ends.items()):
+            if time.monotonic() >= deadline:
+                behind = {p: f"{positions[p]}/{end}" for p, end in ends.items() if positions[p] < end}
+                raise KafkaStoreError(
+                    f"reading {self._log.label} topic {self._topic} did not reach its end within "
+                    f"{self._timeout}s (partition: position/end {behind})"
+                )
+            self._consume(self._consumer.consume(_READ_BATCH, _POLL_SECONDS), positions)
+        # Some brokers (tansu) report the high watermark as the last batch's *first* offset + 1; the
+        # rest of that batch arrived in the same fetch, so take what is already buffered.
+        while batch := self._consumer.consume(_READ_BATCH, 0):
+            self._consume(batch, positions)
+
+    def _end_offsets(self) -> dict[int, int]:
+        ends: dict[int, int] = {}
+        for p in self._partition_ids:
+            try:
+                low, high = self._consumer.get_watermark_offsets(
+                    KafkaTopicPartition(self._topic, p), timeout=self._timeout, cached=False
+                )
+            except KafkaException as exc:
+                raise KafkaStoreError(f"cannot read end offsets of {self._topic}[{p}]: {exc}") from exc
+            if high > low:
+                ends[p] = high
+        return ends
+
+    def _consume(self, messages: Sequence[Message], positions: dict[int, int]) -> None:
+        for msg in messages:
+            err = msg.error()
+            if err is not None:
+                if err.code() == KafkaError._PARTITION_EOF:
+                    continue
+                if err.fatal() or err.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED:
+                    raise KafkaStoreError(f"cannot read {self._log.label} topic {self._topic}: {err.str()}")
+                log.warning("error reading %s topic %s: %s", self._log.label, self._topic, err.str())
+                continue
+            positions[msg.partition()] = max(positions.get(msg.partition(), 0), msg.offset() + 1)
+            key = msg.key()
+            if key is None:
+                log.warning(
+                    "skipping record with no key at %s[%d]@%d", self._topic, msg.partition(), msg.offset()
+                )
+                continue
+            self._records.append((key, msg.value()))

@@ -1,0 +1,179 @@
+"""gRPC plumbing shared by every role: the server factory and the one mapping of domain errors.
+
+Servers get health checking and reflection, bind their port up front (a taken port is a one-line
+error), and translate domain errors to status codes in one interceptor, with a ``google.rpc.Status``
+carrying one ``ErrorInfo`` (AIP-193). Clients translate status codes back to the same domain errors,
+so the gateway renders a remote error exactly like a local one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from concurrent import futures
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from grpc_status import rpc_status
+
+from connectd import errors
+from connectd.storage.kafka_log import KafkaStoreError
+
+log = logging.getLogger(__name__)
+
+ERROR_DOMAIN = "connectd.io"
+
+CODE_BY_ERROR: dict[type[errors.ConnectdError], grpc.StatusCode] = {
+    errors.NotFoundError: grpc.StatusCode.NOT_FOUND,
+    errors.AlreadyExistsError: grpc.StatusCode.ALREADY_EXISTS,
+    errors.BadRequestError: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.ConflictError: grpc.StatusCode.ABORTED,
+    errors.FailedPreconditionError: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.ForbiddenError: grpc.StatusCode.PERMISSION_DENIED,
+    errors.UnavailableError: grpc.StatusCode.UNAVAILABLE,
+    errors.OperationTimeoutError: grpc.StatusCode.DEADLINE_EXCEEDED,
+}
+ERROR_BY_CODE = {code: error for error, code in CODE_BY_ERROR.items()}
+
+# Not domain errors, but plainly "try again later": a Kafka-backed store that cannot be reached.
+EXTRA_UNAVAILABLE: tuple[type[BaseException], ...] = (KafkaStoreError,)
+
+
+class PortInUseError(RuntimeError):
+    """The gRPC port cannot be bound; the message is one line meant for the user."""
+
+
+def code_for(error: BaseException) -> grpc.StatusCode:
+    for cls in type(error).__mro__:
+        if cls in CODE_BY_ERROR:
+            return CODE_BY_ERROR[cls]  # type: ignore[index]
+    if isinstance(error, EXTRA_UNAVAILABLE):
+        return grpc.StatusCode.UNAVAILABLE
+    return grpc.StatusCode.INTERNAL
+
+
+def _rich_status(code: grpc.StatusCode, message: str, reason: str) -> grpc.Status:
+    info = any_pb2.Any()
+    info.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=ERROR_DOMAIN))
+    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=message, details=[info])
+    return rpc_status.to_status(status)
+
+
+class DomainErrorInterceptor(grpc.ServerInterceptor):
+    """Turns an exception escaping a servicer into its status code: the one mapping for gRPC."""
+
+    def intercept_service(self, continuation: Callable[..., Any], handler_call_details: Any) -> Any:
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                _wrap_unary(handler.unary_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream is not None:
+            return grpc.unary_stream_rpc_method_handler(
+                _wrap_stream(handler.unary_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+
+def _abort(context: grpc.ServicerContext, exc: Exception) -> None:
+    code = code_for(exc)
+    if code is grpc.StatusCode.INTERNAL:
+        log.exception("unexpected error in a gRPC call")
+    reason = type(exc).__name__
+    context.abort_with_status(_rich_status(code, str(exc) or reason, reason))
+
+
+def _wrap_unary(method: Callable[[Any, grpc.ServicerContext], Any]) -> Callable[..., Any]:
+    def call(request: Any, context: grpc.ServicerContext) -> Any:
+        try:
+            return method(request, context)
+        except Exception as exc:
+            if _is_abort(exc):
+                raise
+            _abort(context, exc)
+
+    return call
+
+
+def _wrap_stream(method: Callable[[Any, grpc.ServicerContext], Iterable[Any]]) -> Callable[..., Any]:
+    def call(request: Any, context: grpc.ServicerContext) -> Iterable[Any]:
+        try:
+            yield from method(request, context)
+        except Exception as exc:
+            if _is_abort(exc):
+                raise
+            _abort(context, exc)
+
+    return call
+
+
+def _is_abort(exc: Exception) -> bool:
+    # context.abort() raises a bare Exception after setting the status; let it through.
+    return type(exc) is Exception
+
+
+def domain_error_from(exc: grpc.RpcError, what: str) -> errors.ConnectdError:
+    """The domain error a client raises for a failed call to ``what``."""
+    code = exc.code()  # type: ignore[attr-defined]
+    message = exc.details() or f"{what} failed with {code.name}"  # type: ignore[attr-defined]
+    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+        return errors.UnavailableError(f"{what} is unavailable: {message}")
+    error_cls = ERROR_BY_CODE.get(code, errors.ConnectdError)
+    return error_cls(message)
+
+
+def bind_address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+class GrpcServer:
+    """A gRPC server with health, reflection and the error interceptor, bound before it starts."""
+
+    def __init__(self, host: str, port: int, *, max_workers: int = 32, role: str) -> None:
+        self.role = role
+        self._server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{role}-grpc"),
+            interceptors=[DomainErrorInterceptor()],
+            options=[("grpc.so_reuseport", 0)],
+        )
+        self._health = health.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
+        self._service_names: list[str] = [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name]
+        try:
+            self.port = self._server.add_insecure_port(bind_address(host, port))
+        except RuntimeError:
+            self.port = 0
+        if self.port == 0:
+            raise PortInUseError(
+                f"{role}: cannot listen for gRPC on {bind_address(host, port)} (port in use or address "
+                "not local); choose another port"
+            )
+        self.host = host
+
+    def add(self, register: Callable[[Any, grpc.Server], None], servicer: Any, service_name: str) -> None:
+        register(servicer, self._server)
+        self._service_names.append(service_name)
+
+    def start(self) -> None:
+        reflection.enable_server_reflection([*self._service_names, reflection.SERVICE_NAME], self._server)
+        self._server.start()
+        for name in self._service_names:
+            self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self._health.set("", health_pb2.HealthCheckResponse.SERVING)
+
+    def stop(self, grace: float = 5.0) -> None:
+        self._health.enter_graceful_shutdown()
+        self._server.stop(grace).wait(grace + 1)
+
+    def wait(self) -> None:
+        self._server.wait_for_termination()

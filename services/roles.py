@@ -1,0 +1,47 @@
+"""Running one role as a process: config loading, logging, signals, and a one-line startup error."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+
+from connectd.config import ConfigFileError, WorkerConfig, load_properties
+from connectd.errors import ConnectdError
+from services.logs import configure_logging
+
+RoleMain = Callable[[WorkerConfig, threading.Event], int]
+
+
+def parse_overrides(pairs: Sequence[str]) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigFileError(f"--set expects key=value, saw {pair!r}")
+        overrides[key.strip()] = value.strip()
+    return overrides
+
+
+def load_role_config(path: str | None, overrides: Sequence[str]) -> WorkerConfig:
+    props = load_properties(path) if path else {}
+    return WorkerConfig({**props, **parse_overrides(overrides)})
+
+
+def run_role(role: str, main: RoleMain, path: str | None, overrides: Sequence[str]) -> int:
+    """Run ``main`` until SIGINT/SIGTERM. Known startup failures print one line and exit 2."""
+    try:
+        config = load_role_config(path, overrides)
+    except (ConfigFileError, ValueError) as exc:
+        print(f"connectd {role}: {path or 'config'}: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(role, f"{config['grpc.port'] or config.listener.port}")
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        return main(config, stop)
+    except (ConnectdError, RuntimeError, OSError) as exc:
+        print(f"connectd {role}: {exc}", file=sys.stderr)
+        return 2

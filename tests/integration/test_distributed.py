@@ -1,0 +1,247 @@
+"""Distributed mode through the launcher: every role a real process, real gRPC, the real broker."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+
+from connectd.v1 import coordinator_pb2, coordinator_pb2_grpc, worker_pb2, worker_pb2_grpc
+from services.cluster_launcher import LocalCluster, RoleProcess
+from tests.integration.standalone_harness import create_topic, http_request, read_lines, wait_for
+
+pytestmark = pytest.mark.integration
+
+# Short leases and delays so failover happens within seconds; tansu needs short consumer sessions.
+FAST = {
+    "offset.flush.interval.ms": "500",
+    "consumer.session.timeout.ms": "1000",
+    "consumer.heartbeat.interval.ms": "250",
+    "heartbeat.interval.ms": "300",
+    "session.timeout.ms": "2000",
+    "scheduled.rebalance.max.delay.ms": "1000",
+    "task.shutdown.graceful.timeout.ms": "3000",
+    "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+    "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+}
+
+
+def make_lines(count: int, start: int = 0) -> list[str]:
+    return [f"line-{i:09d}-".ljust(99, "x") for i in range(start, start + count)]
+
+
+def append(path: Path, lines: list[str]) -> None:
+    with open(path, "a", encoding="utf-8") as out:
+        out.write("".join(f"{line}\n" for line in lines))
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, bootstrap_servers: str, unique_name: str) -> Iterator[LocalCluster]:
+    local = LocalCluster(
+        tmp_path / "cluster", group_id=f"g-{unique_name}", bootstrap_servers=bootstrap_servers, settings=FAST
+    )
+    try:
+        yield local.start(workers=2)
+    finally:
+        local.stop()
+        for process in local.processes:
+            # Captured by pytest and shown only when the test failed.
+            print(f"--- {process.name} (pid {process.pid}) ---\n{process.log_tail(25)}")
+
+
+def rest(cluster: LocalCluster, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    return http_request(cluster.rest_url, method, path, body)
+
+
+def describe_group(cluster: LocalCluster) -> dict[str, set[str]]:
+    """worker id -> the connectors and tasks the coordinator assigned it (tasks as 'name-n')."""
+    assert cluster.coordinator is not None
+    with grpc.insecure_channel(f"127.0.0.1:{cluster.coordinator.port}") as channel:
+        stub = coordinator_pb2_grpc.CoordinatorServiceStub(channel)
+        response = stub.DescribeGroup(
+            coordinator_pb2.DescribeGroupRequest(group_id=cluster.group_id), timeout=10
+        )
+    return {
+        m.worker_id: set(m.connectors) | {f"{t.connector}-{t.task}" for t in m.tasks}
+        for m in response.members
+    }
+
+
+def task_starts(worker: RoleProcess) -> dict[str, int]:
+    with grpc.insecure_channel(f"127.0.0.1:{worker.port}") as channel:
+        stub = worker_pb2_grpc.WorkerServiceStub(channel)
+        response = stub.DescribeTasks(worker_pb2.DescribeTasksRequest(), timeout=10)
+    return {f"{t.id.connector}-{t.id.task}": t.start_count for t in response.tasks}
+
+
+def all_running(cluster: LocalCluster, names: list[str], tasks: dict[str, int]) -> dict[str, Any] | None:
+    statuses = {}
+    for name in names:
+        code, status = rest(cluster, "GET", f"/connectors/{name}/status")
+        if code != 200 or status["connector"]["state"] != "RUNNING" or len(status["tasks"]) != tasks[name]:
+            return None
+        if any(t["state"] != "RUNNING" for t in status["tasks"]):
+            return None
+        statuses[name] = status
+    return statuses
+
+
+def create_pipeline(cluster: LocalCluster, tmp_path: Path, topic: str) -> tuple[Path, Path]:
+    """Three sources (more units than workers, so a joining worker takes some over), then the sink.
+
+    The sink comes last, once the sources settled: tansu loses a consumer-group join when the
+    member before it leaves mid-join, which an immediate move of a brand-new sink task would do.
+    """
+    create_topic(cluster.bootstrap_servers or "", topic, partitions=1)
+    for name in ("src", "src-b", "src-c"):
+        path = tmp_path / f"{name}.txt"
+        path.touch()
+        config = {"connector.class": "FileStreamSource", "file": str(path), "topic": topic, "tasks.max": "2"}
+        code, body = rest(cluster, "PUT", f"/connectors/{name}/config", config)
+        assert code == 201, f"expected 201 creating {name}, saw {code}: {body}"
+    sources = {"src": 1, "src-b": 1, "src-c": 1}
+    wait_for(lambda: all_running(cluster, list(sources), sources), 60, "the three sources RUNNING")
+    sink_file = tmp_path / "out.txt"
+    code, body = rest(
+        cluster,
+        "POST",
+        "/connectors",
+        {
+            "name": "sink",
+            "config": {
+                "connector.class": "FileStreamSink",
+                "file": str(sink_file),
+                "topics": topic,
+                "tasks.max": "2",
+            },
+        },
+    )
+    assert code == 201, f"expected 201 creating sink, saw {code}: {body}"
+    return tmp_path / "src.txt", sink_file
+
+
+def worker_by_id(cluster: LocalCluster, worker_id: str) -> RoleProcess:
+    return next(w for w in cluster.workers if worker_id.endswith(f":{w.port}"))
+
+
+def test_pipeline_rebalance_and_failover(cluster: LocalCluster, tmp_path: Path, unique_name: str) -> None:
+    source_file, sink_file = create_pipeline(cluster, tmp_path, f"t-{unique_name}")
+    # FileStreamSink makes one task whatever tasks.max: one writer keeps the file's lines whole.
+    tasks = {"src": 1, "sink": 1, "src-b": 1, "src-c": 1}
+    names = list(tasks)
+    wait_for(lambda: all_running(cluster, names, tasks), 60, "every connector and task RUNNING")
+    lines = make_lines(100_000)
+    append(source_file, lines[:50_000])
+    # Data flowing end to end (the sink's consumer has joined its group) before the membership changes.
+    wait_for(lambda: len(read_lines(sink_file)) >= 1000, 60, "the first lines in the sink file")
+
+    # A third worker joins: the assignment rebalances and no task that kept its worker restarts.
+    before = describe_group(cluster)
+    joined_at = time.monotonic()
+    third = cluster.add_worker()
+    after = wait_for(
+        lambda: (group := describe_group(cluster)) and len(group) == 3 and all(group.values()) and group,
+        30,
+        "3 workers, each with work",
+    )
+    wait_for(lambda: all_running(cluster, names, tasks), 30, "all RUNNING after the join")
+    balanced_s = time.monotonic() - joined_at
+    restarted = []
+    for worker_id, units in before.items():
+        kept = units & after.get(worker_id, set())
+        starts = task_starts(worker_by_id(cluster, worker_id))
+        restarted += [f"{u}@{worker_id}:{starts[u]}" for u in kept if u in starts and starts[u] != 1]
+    assert not restarted, (
+        f"tasks that kept their worker were restarted: {restarted} (before {before}, after {after})"
+    )
+    print(
+        f"join to balanced all-RUNNING: {balanced_s:.2f}s; moved: {sum(len(v) for v in before.values()) - sum(len(before[w] & after.get(w, set())) for w in before)}"
+    )
+
+    # kill -9 the worker running the source task, mid-stream: its work moves, no line is lost.
+    group = describe_group(cluster)
+    victim_id = next(w for w, units in group.items() if "src-0" in units)
+    victim = worker_by_id(cluster, victim_id)
+    append(source_file, lines[50_000:])
+    killed_at = time.monotonic()
+    cluster.kill(victim)
+    wait_for(
+        lambda: (
+            (s := all_running(cluster, ["src", "sink"], tasks))
+            and all(t["worker_id"] != victim_id for st in s.values() for t in st["tasks"])
+        ),
+        30,
+        f"every task RUNNING on a survivor after kill -9 of {victim_id}",
+    )
+    print(
+        f"kill -9 to RUNNING elsewhere: {time.monotonic() - killed_at:.2f}s (delay {FAST['scheduled.rebalance.max.delay.ms']} ms)"
+    )
+    got = wait_for(
+        lambda: set(lines) <= set(out := read_lines(sink_file)) and out,
+        120,
+        "all 100,000 lines in the sink file",
+    )
+    assert list(dict.fromkeys(got)) == lines, (
+        "sink lines (first occurrences) are not the source lines in order"
+    )
+    assert third.alive()
+
+
+def test_mismatched_storage_topics_are_refused(cluster: LocalCluster) -> None:
+    worker = cluster.add_worker(wait=False, extra={"offset.storage.topic": "some-other-offsets"})
+    code = worker.process.wait(60)
+    log = worker.log_tail(10)
+    assert code != 0, f"expected the mismatched worker to exit with an error, it exited {code}"
+    assert "offset.storage.topic='some-other-offsets'" in log and f"{cluster.group_id}-offsets" in log, (
+        f"expected both topic names in the refusal, saw:\n{log}"
+    )
+    cluster.processes.remove(worker)
+    cluster.workers.remove(worker)
+
+
+def test_groups_are_isolated(cluster: LocalCluster, tmp_path: Path) -> None:
+    other = LocalCluster(
+        tmp_path / "other",
+        group_id=f"{cluster.group_id}-b",
+        bootstrap_servers=cluster.bootstrap_servers,
+        settings=FAST,
+    )
+    # The second group shares the first group's coordinator and offset store.
+    other.coordinator, other.offset_store = cluster.coordinator, cluster.offset_store
+    other.add_worker()
+    rest_port_config = {**other.common(), "listeners": "http://127.0.0.1:0"}
+    try:
+        source = tmp_path / "a.txt"
+        source.touch()
+        config = {"connector.class": "FileStreamSource", "file": str(source), "topic": "iso-a"}
+        assert rest(cluster, "PUT", "/connectors/only-in-a/config", config)[0] == 201
+        from connectd.embedded_broker import free_port
+
+        port = free_port()
+        gateway = other._spawn(
+            "gateway", "gateway-b", {**rest_port_config, "listeners": f"http://127.0.0.1:{port}"}, port
+        )
+        other.gateway = gateway
+        other._wait_rest()
+        wait_for(lambda: rest(other, "GET", "/connectors") == (200, []), 30, "group b lists no connectors")
+        assert rest(other, "GET", "/connectors/only-in-a")[0] == 404
+        assert rest(cluster, "GET", "/connectors")[1] == ["only-in-a"]
+    finally:
+        for process in other.processes:
+            cluster.terminate(process) if process.alive() else None
+
+
+def test_unreachable_coordinator_is_503_not_a_hang(cluster: LocalCluster) -> None:
+    assert cluster.coordinator is not None
+    cluster.kill(cluster.coordinator)
+    started = time.monotonic()
+    code, body = rest(cluster, "GET", "/connectors")
+    elapsed = time.monotonic() - started
+    assert code == 503 and body["error_code"] == 503 and "coordinator" in body["message"], (
+        f"saw {code} {body}"
+    )
+    assert elapsed < 15, f"expected a bounded answer, took {elapsed:.1f}s"
