@@ -158,9 +158,8 @@ def test_pipeline_rebalance_and_failover(cluster: LocalCluster, tmp_path: Path, 
     assert not restarted, (
         f"tasks that kept their worker were restarted: {restarted} (before {before}, after {after})"
     )
-    print(
-        f"join to balanced all-RUNNING: {balanced_s:.2f}s; moved: {sum(len(v) for v in before.values()) - sum(len(before[w] & after.get(w, set())) for w in before)}"
-    )
+    moved = sum(len(units - after.get(w, set())) for w, units in before.items())
+    print(f"join to balanced all-RUNNING: {balanced_s:.2f}s; units moved: {moved}")
 
     # kill -9 the worker running the source task, mid-stream: its work moves, no line is lost.
     group = describe_group(cluster)
@@ -177,9 +176,9 @@ def test_pipeline_rebalance_and_failover(cluster: LocalCluster, tmp_path: Path, 
         30,
         f"every task RUNNING on a survivor after kill -9 of {victim_id}",
     )
-    print(
-        f"kill -9 to RUNNING elsewhere: {time.monotonic() - killed_at:.2f}s (delay {FAST['scheduled.rebalance.max.delay.ms']} ms)"
-    )
+    failover_s = time.monotonic() - killed_at
+    delay_ms = FAST["scheduled.rebalance.max.delay.ms"]
+    print(f"kill -9 to RUNNING elsewhere: {failover_s:.2f}s (rebalance delay {delay_ms} ms)")
     got = wait_for(
         lambda: set(lines) <= set(out := read_lines(sink_file)) and out,
         120,
