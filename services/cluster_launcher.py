@@ -116,18 +116,19 @@ class LocalCluster:
                 self.add_worker(wait=False)
             for worker in self.workers:
                 self._wait_port(worker)
-            rest_port = self.rest_port or free_port()
-            self.gateway = self._spawn(
-                "gateway",
-                "gateway",
-                {**self.common(), "listeners": f"http://127.0.0.1:{rest_port}"},
-                rest_port,
-            )
-            self._wait_rest()
+            self.start_gateway()
         except BaseException:
             self.stop()
             raise
         return self
+
+    def start_gateway(self) -> RoleProcess:
+        """The group's REST gateway on ``rest_port`` (a free one when 0), once it answers."""
+        rest_port = self.rest_port or free_port()
+        config = {**self.common(), "listeners": f"http://127.0.0.1:{rest_port}"}
+        self.gateway = self._spawn("gateway", "gateway", config, rest_port)
+        self._wait_rest()
+        return self.gateway
 
     def add_worker(self, wait: bool = True, extra: Mapping[str, str] | None = None) -> RoleProcess:
         self._worker_seq += 1

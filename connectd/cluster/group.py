@@ -89,13 +89,15 @@ class Member:
         return self.pushed[max(self.pushed)]
 
     def held(self) -> WorkAssignment:
-        """What the worker may be running now: its applied assignment and every newer one."""
+        """What the worker may be running now: its applied assignment and every newer one.
+
+        ``acknowledge`` drops every generation older than the applied one, so that is all of ``pushed``.
+        """
         connectors: set[str] = set()
         tasks: set[TaskId] = set()
-        for generation, assignment in self.pushed.items():
-            if generation >= self.applied_generation or generation == max(self.pushed):
-                connectors |= {c.name for c in assignment.connectors}
-                tasks |= {t.id for t in assignment.tasks}
+        for assignment in self.pushed.values():
+            connectors |= {c.name for c in assignment.connectors}
+            tasks |= {t.id for t in assignment.tasks}
         return WorkAssignment(frozenset(connectors), frozenset(tasks))
 
     def acknowledge(self, generation: int) -> bool:

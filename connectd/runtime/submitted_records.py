@@ -6,10 +6,11 @@ source partition are acknowledged; acks for later records wait behind an unackno
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from collections.abc import Mapping
 from typing import Any
+
+from connectd.storage.offsets import canonical_json
 
 
 class SubmittedRecord:
@@ -38,7 +39,7 @@ class SubmittedRecords:
     def _key(self, partition: Mapping[str, Any]) -> str:
         if partition is self._last_partition:
             return self._last_key
-        key = json.dumps(partition, sort_keys=True, separators=(",", ":"))
+        key = canonical_json(partition)
         self._last_partition, self._last_key = partition, key
         return key
 

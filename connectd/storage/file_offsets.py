@@ -25,6 +25,7 @@ from connectd.storage.offsets import (
     Offset,
     OffsetBackend,
     Partition,
+    canonical_json,
     decode_key,
     decode_value,
     encode_key,
@@ -38,10 +39,6 @@ _TEMP_SUFFIX = ".tmp"
 
 class OffsetFileError(RuntimeError):
     """The offsets file exists but cannot be read; it is never silently replaced."""
-
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
 class FileOffsetBackend(OffsetBackend):
@@ -127,8 +124,8 @@ class FileOffsetBackend(OffsetBackend):
             if not isinstance(entry, list) or len(entry) != 2:
                 raise ValueError(f"entry {index} is not a [key, value] pair")
             # Round trip through the wire helpers so the file is held to the topic's exact format.
-            connector, partition = decode_key(_compact(entry[0]).encode())
-            offset = decode_value(_compact(entry[1]).encode())
+            connector, partition = decode_key(canonical_json(entry[0]).encode())
+            offset = decode_value(canonical_json(entry[1]).encode())
             if offset is None:
                 raise ValueError(f"entry {index} has a null offset")
             loaded[encode_key(connector, partition)] = offset
@@ -136,7 +133,7 @@ class FileOffsetBackend(OffsetBackend):
 
     def _render(self, offsets: dict[bytes, dict[str, Any]]) -> bytes:
         # One entry a line, sorted: readable and diffable by a person.
-        lines = [f"[{key.decode()},{_compact(offsets[key])}]" for key in sorted(offsets)]
+        lines = [f"[{key.decode()},{canonical_json(offsets[key])}]" for key in sorted(offsets)]
         body = ",\n".join(lines)
         return f'{{"version": {FORMAT_VERSION}, "offsets": [\n{body}\n]}}\n'.encode()
 

@@ -16,14 +16,19 @@ Partition = Mapping[str, Any]
 Offset = Mapping[str, Any]
 
 
+def canonical_json(value: Any) -> str:
+    """Compact JSON with sorted keys: one text per value, so equal partitions compare equal."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
 def encode_key(connector: str, partition: Partition) -> bytes:
-    return json.dumps([connector, partition], separators=(",", ":"), sort_keys=True).encode()
+    return canonical_json([connector, partition]).encode()
 
 
 def encode_value(offset: Offset | None) -> bytes | None:
     if offset is None:
         return None
-    return json.dumps(offset, separators=(",", ":"), sort_keys=True).encode()
+    return canonical_json(offset).encode()
 
 
 def decode_key(data: bytes) -> tuple[str, dict[str, Any]]:

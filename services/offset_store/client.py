@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import grpc
 
 from connectd.errors import UnavailableError
-from connectd.storage.offsets import Offset, OffsetBackend, Partition
+from connectd.storage.offsets import Offset, OffsetBackend, Partition, canonical_json
 from connectd.v1 import offset_store_pb2 as pb
 from connectd.v1 import offset_store_pb2_grpc
 from services.grpc_support import domain_error_from
@@ -25,10 +26,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
-
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
 class RemoteOffsetBackend(OffsetBackend):
@@ -82,7 +79,7 @@ class RemoteOffsetBackend(OffsetBackend):
     # -- reads ---------------------------------------------------------------------------------------
 
     def get(self, connector: str, partitions: Iterable[Partition]) -> list[dict[str, Any] | None]:
-        keys = [_compact(p) for p in partitions]
+        keys = [canonical_json(p) for p in partitions]
         with self._lock:
             pending = dict(self._pending.get(connector, {}))
         request = pb.GetOffsetsRequest(topic=self._topic, connector=connector, partition_jsons=keys)
@@ -110,21 +107,15 @@ class RemoteOffsetBackend(OffsetBackend):
     def _patient(self, method: Callable[..., T], request: Any, what: str) -> T:
         """Reads wait out a short outage (a task starting while the store restarts), then fail."""
         delay = 0.1
-        deadline = threading.Event()
-        timer = threading.Timer(self._read_patience, deadline.set)
-        timer.daemon = True
-        timer.start()
-        try:
-            while True:
-                try:
-                    return method(request, timeout=self._timeout)
-                except grpc.RpcError as exc:
-                    if exc.code() not in _RETRYABLE or deadline.is_set():  # type: ignore[attr-defined]
-                        raise domain_error_from(exc, f"offset store at {self._address} ({what})") from None
-                deadline.wait(delay)
-                delay = min(delay * 2, self._max_backoff)
-        finally:
-            timer.cancel()
+        deadline = time.monotonic() + self._read_patience
+        while True:
+            try:
+                return method(request, timeout=self._timeout)
+            except grpc.RpcError as exc:
+                if exc.code() not in _RETRYABLE or time.monotonic() >= deadline:  # type: ignore[attr-defined]
+                    raise domain_error_from(exc, f"offset store at {self._address} ({what})") from None
+            time.sleep(delay)
+            delay = min(delay * 2, self._max_backoff)
 
     # -- writes --------------------------------------------------------------------------------------
 
@@ -134,7 +125,7 @@ class RemoteOffsetBackend(OffsetBackend):
         with self._lock:
             batch = self._pending.setdefault(connector, {})
             for partition, offset in offsets:
-                batch[_compact(partition)] = None if offset is None else _compact(offset)
+                batch[canonical_json(partition)] = None if offset is None else canonical_json(offset)
         if not self._flush_pending():
             self._wake.set()
 

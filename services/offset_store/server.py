@@ -14,6 +14,7 @@ from connectd.errors import BadRequestError, FailedPreconditionError, Unavailabl
 from connectd.runtime import client_configs
 from connectd.storage.kafka_log import KafkaStoreError
 from connectd.storage.kafka_offsets import KafkaOffsetBackend
+from connectd.storage.offsets import canonical_json
 from connectd.v1 import offset_store_pb2 as pb
 from connectd.v1 import offset_store_pb2_grpc
 from services.grpc_support import GrpcServer
@@ -31,10 +32,6 @@ def _json_object(text: str, field: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise BadRequestError(f"{field} must be a JSON object, saw {text[:100]}")
     return value
-
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
 class OffsetBackends:
@@ -92,7 +89,7 @@ class OffsetStoreServicer(offset_store_pb2_grpc.OffsetStoreServiceServicer):
             entries=[
                 pb.OffsetEntry(partition_json=raw)
                 if offset is None
-                else pb.OffsetEntry(partition_json=raw, offset_json=_compact(offset))
+                else pb.OffsetEntry(partition_json=raw, offset_json=canonical_json(offset))
                 for raw, offset in zip(request.partition_jsons, found, strict=True)
             ]
         )
@@ -125,7 +122,7 @@ class OffsetStoreServicer(offset_store_pb2_grpc.OffsetStoreServiceServicer):
         backend = self._backends.for_topic(request.topic)
         return pb.ListOffsetsResponse(
             entries=[
-                pb.OffsetEntry(partition_json=_compact(p), offset_json=_compact(o))
+                pb.OffsetEntry(partition_json=canonical_json(p), offset_json=canonical_json(o))
                 for p, o in backend.list(request.connector)
             ]
         )

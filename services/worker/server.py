@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import grpc
@@ -42,7 +43,7 @@ class WorkerStartupError(RuntimeError):
 class StatusReporter:
     """A :class:`StatusListener` that ships transitions to the coordinator in order, retrying."""
 
-    def __init__(self, membership: CoordinatorMembership, generation: Any) -> None:
+    def __init__(self, membership: CoordinatorMembership, generation: Callable[[], int]) -> None:
         self._membership = membership
         self._generation = generation
         self._queue: queue.Queue[tuple[str, int | None, StateInfo, int] | None] = queue.Queue()
@@ -272,11 +273,10 @@ def serve_worker(config: WorkerConfig, stop: threading.Event) -> int:
     )
     offsets.start()
     membership = CoordinatorMembership(config["coordinator.address"], group_id, worker_id, timeout)
-    applier_ref: list[AssignmentApplier] = []
-    reporter = StatusReporter(membership, lambda: applier_ref[0].applied_generation if applier_ref else 0)
+    # The generation is read when a transition is reported, by then ``applier`` exists.
+    reporter = StatusReporter(membership, lambda: applier.applied_generation)
     worker = Worker(worker_id, config, registry, offsets, reporter)
     applier = AssignmentApplier(worker, reporter, membership.submit_task_configs)
-    applier_ref.append(applier)
     server.add(
         worker_pb2_grpc.add_WorkerServiceServicer_to_server,
         WorkerServicer(worker, applier, registry),

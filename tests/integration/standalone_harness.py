@@ -157,5 +157,15 @@ def create_topic(bootstrap_servers: str, topic: str, partitions: int = 1) -> Non
     admin.create_topics([NewTopic(topic, partitions, 1)])[topic].result(30)
 
 
+def make_lines(count: int, start: int = 0, width: int = 100) -> list[str]:
+    """Unique, ordered, fixed-width lines: ``width`` bytes with the newline."""
+    return [f"line-{i:09d}-".ljust(width - 1, "x") for i in range(start, start + count)]
+
+
+def append(path: Path, lines: list[str]) -> None:
+    with open(path, "a", encoding="utf-8") as out:
+        out.write("".join(f"{line}\n" for line in lines))
+
+
 def read_lines(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines() if path.exists() else []

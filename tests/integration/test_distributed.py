@@ -12,7 +12,14 @@ import pytest
 
 from connectd.v1 import coordinator_pb2, coordinator_pb2_grpc, worker_pb2, worker_pb2_grpc
 from services.cluster_launcher import LocalCluster, RoleProcess
-from tests.integration.standalone_harness import create_topic, http_request, read_lines, wait_for
+from tests.integration.standalone_harness import (
+    append,
+    create_topic,
+    http_request,
+    make_lines,
+    read_lines,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -28,15 +35,6 @@ FAST = {
     "key.converter": "org.apache.kafka.connect.storage.StringConverter",
     "value.converter": "org.apache.kafka.connect.storage.StringConverter",
 }
-
-
-def make_lines(count: int, start: int = 0) -> list[str]:
-    return [f"line-{i:09d}-".ljust(99, "x") for i in range(start, start + count)]
-
-
-def append(path: Path, lines: list[str]) -> None:
-    with open(path, "a", encoding="utf-8") as out:
-        out.write("".join(f"{line}\n" for line in lines))
 
 
 @pytest.fixture
@@ -211,27 +209,19 @@ def test_groups_are_isolated(cluster: LocalCluster, tmp_path: Path) -> None:
     )
     # The second group shares the first group's coordinator and offset store.
     other.coordinator, other.offset_store = cluster.coordinator, cluster.offset_store
-    other.add_worker()
-    rest_port_config = {**other.common(), "listeners": "http://127.0.0.1:0"}
     try:
+        other.add_worker()
+        other.start_gateway()
         source = tmp_path / "a.txt"
         source.touch()
         config = {"connector.class": "FileStreamSource", "file": str(source), "topic": "iso-a"}
         assert rest(cluster, "PUT", "/connectors/only-in-a/config", config)[0] == 201
-        from connectd.embedded_broker import free_port
-
-        port = free_port()
-        gateway = other._spawn(
-            "gateway", "gateway-b", {**rest_port_config, "listeners": f"http://127.0.0.1:{port}"}, port
-        )
-        other.gateway = gateway
-        other._wait_rest()
         wait_for(lambda: rest(other, "GET", "/connectors") == (200, []), 30, "group b lists no connectors")
         assert rest(other, "GET", "/connectors/only-in-a")[0] == 404
         assert rest(cluster, "GET", "/connectors")[1] == ["only-in-a"]
     finally:
-        for process in other.processes:
-            cluster.terminate(process) if process.alive() else None
+        # Only group b's own worker and gateway: the shared services belong to the fixture.
+        other.stop()
 
 
 def test_unreachable_coordinator_is_503_not_a_hang(cluster: LocalCluster) -> None:

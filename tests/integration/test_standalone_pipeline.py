@@ -13,22 +13,14 @@ from confluent_kafka import TopicPartition as KafkaTopicPartition
 
 from tests.integration.standalone_harness import (
     StandaloneWorker,
+    append,
+    make_lines,
     read_lines,
     wait_for,
     write_properties,
 )
 
 pytestmark = pytest.mark.integration
-
-
-def make_lines(count: int, start: int = 0, width: int = 100) -> list[str]:
-    # Unique, ordered, fixed-width lines: 100 bytes with the newline.
-    return [f"line-{i:09d}-".ljust(width - 1, "x") for i in range(start, start + count)]
-
-
-def append(path: Path, lines: list[str]) -> None:
-    with open(path, "a", encoding="utf-8") as out:
-        out.write("".join(f"{line}\n" for line in lines))
 
 
 @pytest.fixture
