@@ -161,6 +161,8 @@ def _worker_config_def() -> ConfigDef:
     d.define("rest.advertised.port", ConfigType.INT, None, importance=low)
     d.define("offset.storage.file.filename", ConfigType.STRING, None, importance=high)
     d.define("topic.creation.enable", ConfigType.BOOLEAN, True, importance=low)
+    d.define("topic.tracking.enable", ConfigType.BOOLEAN, True, importance=low)
+    d.define("topic.tracking.allow.reset", ConfigType.BOOLEAN, True, importance=low)
     d.define("consumer.max.poll.records", ConfigType.INT, 500, validator=Range.at_least(1), importance=low)
     d.define("group.id", ConfigType.STRING, None, importance=high)
     d.define("offset.storage.topic", ConfigType.STRING, None, importance=high)

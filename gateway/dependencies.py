@@ -23,6 +23,24 @@ def query_flag(value: str | None) -> bool:
     return value is not None and value.strip().lower() == "true"
 
 
+def accepts_json(request: Request) -> None:
+    """An ``Accept`` header that rules out JSON gets 406, as from Connect's JAX-RS resources."""
+    accept = request.headers.get("accept")
+    if not accept or not accept.strip():
+        return
+    for media_range in accept.split(","):
+        media_type, *params = (part.strip() for part in media_range.split(";"))
+        if media_type.lower() not in ("application/json", "application/*", "*/*", "*"):
+            continue
+        quality = next((p.split("=", 1)[1] for p in params if p.replace(" ", "").startswith("q=")), "1")
+        try:
+            if float(quality) > 0:
+                return
+        except ValueError:
+            return  # a garbled q-value: serve JSON rather than refuse
+    raise RequestError(406, "HTTP 406 Not Acceptable")
+
+
 async def json_body(request: Request) -> Any:
     content_type = request.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() != "application/json":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from typing import Any
 
@@ -107,8 +108,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Records in flight (a source task's pending deliveries, a sink's batch) are many short-lived objects
+# the cycle collector tracks: at Python's default threshold (700) it runs thousands of times a second
+# and promotes them to the old generation, whose full passes then walk the whole heap. Measured with
+# ``python -m bench --only source``: FileStreamSource throughput x1.4.
+GC_THRESHOLDS = (50_000, 20, 10)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    gc.set_threshold(*GC_THRESHOLDS)
     return int(args.func(args))
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from google.protobuf import json_format
 
 from connectd.cluster.group import AssignedConnector, AssignedTask, MemberAssignment, StorageTopics
+from connectd.runtime.logger_levels import LoggerLevel
 from connectd.runtime.model import (
     ConnectorInfo,
     ConnectorStateInfo,
@@ -19,7 +20,8 @@ from connectd.runtime.model import (
     TaskId,
     TaskInfo,
 )
-from connectd.v1 import common_pb2, coordinator_pb2
+from connectd.runtime.topic_tracking import TopicStatus
+from connectd.v1 import common_pb2, coordinator_pb2, worker_pb2
 
 _TYPE_TO_PB = {
     ConnectorType.SOURCE: common_pb2.CONNECTOR_TYPE_SOURCE,
@@ -152,26 +154,37 @@ def config_infos_to_pb(infos: Mapping[str, Any]) -> common_pb2.ConfigInfos:
     return json_format.ParseDict(infos, common_pb2.ConfigInfos())
 
 
+def config_key_infos_to_pb(keys: Iterable[Mapping[str, Any]]) -> list[common_pb2.ConfigKeyInfo]:
+    return [json_format.ParseDict(key, common_pb2.ConfigKeyInfo()) for key in keys]
+
+
+def config_key_info_from_pb(d: common_pb2.ConfigKeyInfo) -> dict[str, Any]:
+    """Connect's ``ConfigKeyInfo`` JSON, nulls included."""
+    return {
+        "name": d.name,
+        "type": d.type,
+        "required": d.required,
+        "default_value": d.default_value if d.HasField("default_value") else None,
+        "importance": d.importance,
+        "documentation": d.documentation,
+        "group": d.group if d.HasField("group") else None,
+        "order": d.order,
+        "width": d.width,
+        "display_name": d.display_name,
+        "dependents": list(d.dependents),
+    }
+
+
 def config_infos_from_pb(infos: common_pb2.ConfigInfos) -> dict[str, Any]:
     """Back to the exact REST JSON shape, nulls and empty lists included."""
     configs = []
     for entry in infos.configs:
-        d, v = entry.definition, entry.value
+        v = entry.value
+        # An entry for a key no definition covers has definition null.
+        definition = config_key_info_from_pb(entry.definition) if entry.HasField("definition") else None
         configs.append(
             {
-                "definition": {
-                    "name": d.name,
-                    "type": d.type,
-                    "required": d.required,
-                    "default_value": d.default_value if d.HasField("default_value") else None,
-                    "importance": d.importance,
-                    "documentation": d.documentation,
-                    "group": d.group if d.HasField("group") else None,
-                    "order": d.order,
-                    "width": d.width,
-                    "display_name": d.display_name,
-                    "dependents": list(d.dependents),
-                },
+                "definition": definition,
                 "value": {
                     "name": v.name,
                     "value": v.value if v.HasField("value") else None,
@@ -239,3 +252,32 @@ def assignment_from_pb(message: coordinator_pb2.WatchAssignmentsResponse) -> Mem
             for t in message.tasks
         ),
     )
+
+
+def active_topic_to_pb(status: TopicStatus) -> coordinator_pb2.ActiveTopic:
+    return coordinator_pb2.ActiveTopic(
+        connector=status.connector,
+        topic=status.topic,
+        task=status.task,
+        discover_timestamp_ms=status.discover_timestamp,
+    )
+
+
+def active_topic_from_pb(message: coordinator_pb2.ActiveTopic) -> TopicStatus:
+    return TopicStatus(message.topic, message.connector, message.task, message.discover_timestamp_ms)
+
+
+def logger_levels_to_pb(levels: Mapping[str, LoggerLevel]) -> list[worker_pb2.LoggerLevel]:
+    return [
+        worker_pb2.LoggerLevel(logger=name, level=level.level, last_modified_ms=level.last_modified)
+        for name, level in levels.items()
+    ]
+
+
+def logger_levels_from_pb(levels: Iterable[worker_pb2.LoggerLevel]) -> dict[str, LoggerLevel]:
+    return {
+        entry.logger: LoggerLevel(
+            entry.level, entry.last_modified_ms if entry.HasField("last_modified_ms") else None
+        )
+        for entry in levels
+    }

@@ -115,6 +115,7 @@ def run_standalone(worker_properties: str, connector_files: list[str]) -> int:
                 log.error("failed to create connector %s: %s", connector.name, exc)
                 exit_code = 1
                 stop.set()
+        control.mark_started()
         stop.wait()
         log.info("stopping: final offset flush, then shutdown")
     finally:

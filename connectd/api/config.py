@@ -65,6 +65,8 @@ _INT_BOUNDS = {
 class Password(str):
     """A secret value; rendered as ``[hidden]`` wherever configs are shown."""
 
+    is_secret = True
+
     def __repr__(self) -> str:
         return f"Password({HIDDEN})"
 

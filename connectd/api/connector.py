@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from connectd.api.config import ConfigDef, ConfigValue
 
 if TYPE_CHECKING:
+    from connectd.api.records import TopicPartition
     from connectd.api.task import SinkTask, SourceTask, Task
 
 
@@ -64,9 +65,27 @@ class SourceConnector(Connector):
     @abstractmethod
     def task_class(self) -> type[SourceTask]: ...
 
+    def alter_offsets(
+        self, config: Mapping[str, str], offsets: Sequence[tuple[dict[str, Any], dict[str, Any] | None]]
+    ) -> bool:
+        """Called before the runtime alters or resets this connector's offsets (REST ``PATCH`` /
+        ``DELETE /connectors/{name}/offsets``); a None offset is a reset of that partition.
+
+        Return True once offsets this connector keeps outside Kafka Connect are updated too, or if it
+        keeps none. Raise :class:`connectd.api.ConnectError` to reject the request (its message is
+        the REST error), NotImplementedError if offsets of this connector can never be modified. The
+        default, False, tells the user that offsets kept elsewhere need a manual change.
+        """
+        return False
+
 
 class SinkConnector(Connector):
     """Exports data from Kafka topics (``topics`` or ``topics.regex``) to another system."""
 
     @abstractmethod
     def task_class(self) -> type[SinkTask]: ...
+
+    def alter_offsets(self, config: Mapping[str, str], offsets: Mapping[TopicPartition, int | None]) -> bool:
+        """Like :meth:`SourceConnector.alter_offsets`, for the consumer-group offsets of a sink
+        connector: a None offset removes that topic partition's committed offset."""
+        return False

@@ -25,7 +25,9 @@ class ConfigError(ConnectError):
         if message is None:
             text = f"Invalid configuration {name}"
         else:
-            text = f"Invalid value {value} for configuration {name}: {message}"
+            # A secret (a Password) is never spelled out, as Kafka prints it: [hidden].
+            shown = "[hidden]" if getattr(value, "is_secret", False) else value
+            text = f"Invalid value {shown} for configuration {name}: {message}"
         super().__init__(text)
 
 

@@ -13,11 +13,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from connectd.cluster.group import AssignedConnector, AssignedTask, MemberAssignment
 from connectd.errors import ConnectdError, NotFoundError
-from connectd.runtime.model import State, StateInfo, TargetState, TaskId
-from connectd.runtime.status import StatusListener
+from connectd.runtime.model import TargetState, TaskId
 from connectd.runtime.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -29,12 +29,10 @@ class AssignmentApplier:
     def __init__(
         self,
         worker: Worker,
-        statuses: StatusListener,
         submit: TaskConfigSubmitter,
         retry_backoff_s: float = 1.0,
     ) -> None:
         self._worker = worker
-        self._statuses = statuses
         self._submit = submit
         self._retry_backoff = retry_backoff_s
         self._lock = threading.RLock()
@@ -55,6 +53,7 @@ class AssignmentApplier:
                 return
             wanted_tasks = {t.id: t for t in assignment.tasks}
             wanted_connectors = {c.name: c for c in assignment.connectors}
+            self._transition_in_place(wanted_connectors, wanted_tasks)
             stop_tasks = [t for t, held in self._tasks.items() if wanted_tasks.get(t) != held]
             if stop_tasks:
                 abandoned = self._worker.stop_tasks(stop_tasks)
@@ -82,19 +81,37 @@ class AssignmentApplier:
                 len(stop_tasks),
             )
 
+    def _transition_in_place(
+        self, connectors: Mapping[str, AssignedConnector], tasks: Mapping[TaskId, AssignedTask]
+    ) -> None:
+        """Units whose only change is the target state are paused or resumed, never restarted."""
+        for task_id, held in list(self._tasks.items()):
+            want = tasks.get(task_id)
+            if want is not None and want != held and replace(held, target_state=want.target_state) == want:
+                self._worker.set_tasks_paused([task_id], want.target_state is TargetState.PAUSED)
+                self._tasks[task_id] = want
+        for name, held in list(self._connectors.items()):
+            want = connectors.get(name)
+            if want is not None and want != held and replace(held, target_state=want.target_state) == want:
+                self._connectors[name] = want
+                if self._worker.transition_connector(
+                    name, want.config, want.target_state, self.request_reconfiguration
+                ):
+                    self.request_reconfiguration(name)
+
     def _start_connector(self, connector: AssignedConnector) -> None:
         self._connectors[connector.name] = connector
-        if connector.target_state is TargetState.STOPPED:
-            self._statuses.connector_state(connector.name, StateInfo(State.STOPPED, self._worker.worker_id))
-            return
-        if self._worker.start_connector(connector.name, connector.config, self.request_reconfiguration):
+        if self._worker.start_connector(
+            connector.name, connector.config, self.request_reconfiguration, connector.target_state
+        ):
             self.request_reconfiguration(connector.name)
 
     def _start_task(self, task: AssignedTask) -> None:
         self._tasks[task.id] = task
         if task.target_state is TargetState.STOPPED:
             return
-        self._worker.start_task(task.id, task.connector_config, task.config)
+        paused = task.target_state is TargetState.PAUSED
+        self._worker.start_task(task.id, task.connector_config, task.config, paused)
 
     def request_reconfiguration(self, name: str) -> None:
         if not self._closed.is_set():
@@ -124,7 +141,16 @@ class AssignmentApplier:
             if task is None:
                 raise NotFoundError(f"Task {task_id} is not running on worker {self._worker.worker_id}")
             self._worker.stop_tasks([task_id])
-            self._worker.start_task(task.id, task.connector_config, task.config)
+            self._start_task(task)
+
+    def restart_connector(self, name: str) -> None:
+        """Stop and start the connector instance in its target state; its tasks keep running."""
+        with self._lock:
+            connector = self._connectors.get(name)
+            if connector is None:
+                raise NotFoundError(f"Connector {name} is not running on worker {self._worker.worker_id}")
+            self._worker.stop_connector(name)
+            self._start_connector(connector)
 
     def stop(self) -> None:
         """Stop everything (final offset flush included)."""

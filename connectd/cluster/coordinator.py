@@ -1,8 +1,8 @@
 """The coordinator core: any number of isolated groups, created when their first worker registers.
 
 It does no networking itself: the stores of a group come from an injected factory (Kafka topics in
-production), and config validation from an injected function that asks a worker having the plugin
-(a gRPC call in production). The gRPC servicer is a thin adapter over this class.
+production), and calls on workers (validation on a worker having the plugin, restarts on the owner) from an
+injected ``RemoteWorkers`` (gRPC in production). The gRPC servicer is a thin adapter over this class.
 """
 
 from __future__ import annotations
@@ -11,20 +11,23 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from connectd.cluster.assignor import WorkAssignment
-from connectd.cluster.group import Group, GroupSettings, MemberAssignment, StorageTopics
-from connectd.errors import BadRequestError, UnavailableError
+from connectd.cluster.group import NO_OWNER, Group, GroupSettings, MemberAssignment, StorageTopics
+from connectd.errors import BadRequestError, ConflictError, ConnectdError, NotFoundError, UnavailableError
 from connectd.runtime import connector_config as cc
 from connectd.runtime.model import (
     ConnectorInfo,
+    ConnectorStateInfo,
     PluginInfo,
     StateInfo,
     TargetState,
     TaskId,
 )
+from connectd.runtime.topic_tracking import TopicStatus
 from connectd.runtime.validation import java_map_string, raise_if_invalid
 from connectd.storage.config_store import ConfigStore
 from connectd.storage.status_store import StatusStore
@@ -34,8 +37,21 @@ log = logging.getLogger(__name__)
 StoreFactory = Callable[[str, StorageTopics], tuple[ConfigStore, StatusStore]]
 """(group id, storage topics) -> the group's config and status stores, not started."""
 
-RemoteValidator = Callable[[str, str, Mapping[str, str | None]], dict[str, Any]]
-"""(worker address, plugin, config) -> Connect's ConfigInfos, computed by that worker."""
+class RemoteWorkers(Protocol):
+    """Calls the coordinator makes on one worker, by its address (gRPC in production)."""
+
+    def validate(self, address: str, plugin: str, config: Mapping[str, str | None]) -> dict[str, Any]:
+        """Connect's ConfigInfos, computed by that worker with its plugins."""
+
+    def restart_connector(self, address: str, name: str) -> None: ...
+
+    def restart_task(self, address: str, task: TaskId) -> None: ...
+
+    def plugin_config(self, address: str, plugin: str, version: str | None) -> list[dict[str, Any]]:
+        """Connect's ConfigKeyInfo list of a plugin, from that worker's plugins."""
+
+    def set_logger_level(self, address: str, logger: str, level: str) -> list[str]:
+        """Sets a logger level in that worker's process; the loggers whose level changed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,18 +66,20 @@ class Coordinator:
     def __init__(
         self,
         stores: StoreFactory,
-        validator: RemoteValidator,
+        workers: RemoteWorkers,
         settings: GroupSettings,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self._stores = stores
-        self._validator = validator
+        self._workers = workers
         self._clock = clock
         self._lock = threading.Lock()
         self._groups: dict[str, Group] = {}
-        # Woken on every pushed assignment; assignment watchers wait on it.
+        # Woken on every pushed assignment; assignment watchers wait on it. Pushes happen under a
+        # group's lock, so a watcher never holds this one while it reads a group: it compares counts.
         self._pushed = threading.Condition()
+        self._push_count = 0
 
     # --- groups ----------------------------------------------------------------------------------
 
@@ -87,8 +105,18 @@ class Coordinator:
                 self._groups[group_id] = group
             return group
 
+    def _member_group(self, group_id: str, worker_id: str) -> Group:
+        """The group of a member's call. A group this coordinator does not know (it restarted) has no
+        members yet: NotFoundError tells the worker to register again, which rebuilds the group."""
+        with self._lock:
+            group = self._groups.get(group_id)
+        if group is None:
+            raise NotFoundError(f"Worker {worker_id} is not a member of group {group_id}; register again")
+        return group
+
     def _notify(self, _worker_id: str, _assignment: MemberAssignment) -> None:
         with self._pushed:
+            self._push_count += 1
             self._pushed.notify_all()
 
     def group_ids(self) -> list[str]:
@@ -123,7 +151,8 @@ class Coordinator:
         return self.settings
 
     def heartbeat(self, group_id: str, worker_id: str, applied_generation: int) -> int:
-        return self.group(group_id).heartbeat(worker_id, applied_generation, self._clock())
+        group = self._member_group(group_id, worker_id)
+        return group.heartbeat(worker_id, applied_generation, self._clock())
 
     def leave(self, group_id: str, worker_id: str) -> None:
         self.group(group_id).leave(worker_id)
@@ -135,15 +164,18 @@ class Coordinator:
         current one at once); None when ``timeout`` passes first. Raises NotFoundError if the
         worker is no longer a member."""
         deadline = time.monotonic() + timeout
-        with self._pushed:
-            while True:
-                latest = self.group(group_id).assignment(worker_id)
-                if after_generation is None or latest.generation > after_generation:
-                    return latest
+        while True:
+            with self._pushed:
+                seen = self._push_count
+            latest = self._member_group(group_id, worker_id).assignment(worker_id)
+            if after_generation is None or latest.generation > after_generation:
+                return latest
+            with self._pushed:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return None
-                self._pushed.wait(remaining)
+                if self._push_count == seen:
+                    self._pushed.wait(remaining)
 
     def tick(self) -> None:
         now = self._clock()
@@ -162,6 +194,11 @@ class Coordinator:
                     TaskId(report.connector, report.task), report.state, report.generation
                 )
 
+    def report_active_topics(self, group_id: str, topics: Sequence[TopicStatus]) -> None:
+        group = self.group(group_id)
+        for status in topics:
+            group.report_active_topic(status)
+
     def submit_task_configs(
         self, group_id: str, worker_id: str, connector: str, configs: Sequence[Mapping[str, str]]
     ) -> None:
@@ -171,7 +208,33 @@ class Coordinator:
 
     def validate(self, group_id: str, plugin: str, config: Mapping[str, str | None]) -> dict[str, Any]:
         member = self.group(group_id).worker_with_plugin(plugin)
-        return self._validator(member.address, plugin, config)
+        return self._workers.validate(member.address, plugin, config)
+
+    def plugin_config(self, group_id: str, plugin: str, version: str | None) -> list[dict[str, Any]]:
+        member = self.group(group_id).worker_with_plugin(plugin)
+        return self._workers.plugin_config(member.address, plugin, version)
+
+    def set_worker_logger_levels(self, group_id: str, logger: str, level: str) -> tuple[list[str], list[str]]:
+        """Cluster-scope logger level on every live worker of the group, in parallel: the ids of the
+        workers that applied it and of those that could not be reached (logged, not an error: the
+        others must not wait on or fail for one unreachable worker)."""
+        with self._lock:
+            group = self._groups.get(group_id)
+        # A group no worker has joined yet has no process to reach: nothing to do, not an error.
+        live = [m for m in group.members() if m.lost_at is None] if group is not None else []
+        applied: list[str] = []
+        failed: list[str] = []
+        with ThreadPoolExecutor(max_workers=max(1, min(8, len(live))), thread_name_prefix="loggers") as pool:
+            set_level = self._workers.set_logger_level
+            calls = {m.worker_id: pool.submit(set_level, m.address, logger, level) for m in live}
+            for worker_id, call in calls.items():
+                try:
+                    call.result()
+                    applied.append(worker_id)
+                except ConnectdError as exc:
+                    log.warning("group %s: worker %s kept its logger levels: %s", group_id, worker_id, exc)
+                    failed.append(worker_id)
+        return sorted(applied), sorted(failed)
 
     def _ensure_valid(self, group_id: str, config: Mapping[str, str]) -> None:
         class_name = config.get(cc.CONNECTOR_CLASS)
@@ -182,20 +245,52 @@ class Coordinator:
     def create_connector(
         self, group_id: str, name: str, config: Mapping[str, str], initial_state: TargetState
     ) -> ConnectorInfo:
-        _require("name", name)
         config = {**config, cc.NAME: config.get(cc.NAME, name)}
         group = self.group(group_id)
+        # Validation first: an empty name is an invalid ``name`` config (400 listing it), as in Kafka.
         self._ensure_valid(group_id, config)
+        _require("name", name)
         return group.create_connector(name, config, initial_state)
 
     def put_connector_config(
         self, group_id: str, name: str, config: Mapping[str, str]
     ) -> tuple[bool, ConnectorInfo]:
-        _require("name", name)
         config = {**config, cc.NAME: config.get(cc.NAME, name)}
         group = self.group(group_id)
         self._ensure_valid(group_id, config)
+        _require("name", name)
         return group.put_connector_config(name, config)
+
+
+    def patch_connector_config(
+        self, group_id: str, name: str, patch: Mapping[str, str | None]
+    ) -> ConnectorInfo:
+        group = self.group(group_id)
+        merged = cc.merge_config_patch(group.connector_config(name), patch)
+        return self.put_connector_config(group_id, name, merged)[1]
+
+    def restart_connector(
+        self, group_id: str, name: str, include_tasks: bool, only_failed: bool
+    ) -> ConnectorStateInfo:
+        """KIP-745: the owners restart what the plan selected. A plain restart (no flags) is
+        synchronous and fails if the connector has no owner; the others are best effort, as an
+        unassigned instance starts fresh when it is assigned anyway."""
+        group = self.group(group_id)
+        plan, owners = group.plan_restart(name, include_tasks, only_failed)
+        plain = not include_tasks and not only_failed
+        if plan.connector:
+            if owners.connector is not None:
+                self._workers.restart_connector(owners.connector, name)
+            elif plain:
+                raise ConflictError(NO_OWNER)
+        for index in plan.tasks:
+            address = owners.tasks[index]
+            if address is not None:
+                self._workers.restart_task(address, TaskId(name, index))
+        return plan.snapshot
+
+    def restart_task(self, group_id: str, task: TaskId) -> None:
+        self._workers.restart_task(self.group(group_id).task_owner(task), task)
 
 
 def _require(field: str, value: str) -> None:

@@ -17,7 +17,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from connectd.cluster.assignor import WorkAssignment, assign
-from connectd.errors import AlreadyExistsError, FailedPreconditionError, NotFoundError, UnavailableError
+from connectd.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    FailedPreconditionError,
+    NotFoundError,
+    UnavailableError,
+)
 from connectd.runtime import connector_config as cc
 from connectd.runtime.model import (
     ConnectorInfo,
@@ -30,6 +36,8 @@ from connectd.runtime.model import (
     TaskId,
     TaskInfo,
 )
+from connectd.runtime.restarts import RestartPlan, plan_restart
+from connectd.runtime.topic_tracking import ActiveTopics, TopicStatus
 from connectd.storage.config_store import ConfigStore
 from connectd.storage.status_store import StatusStore
 
@@ -83,6 +91,8 @@ class Member:
     # Every assignment pushed and not yet superseded by an acknowledged one, by generation.
     pushed: dict[int, MemberAssignment] = field(default_factory=dict)
     lost_at: float | None = None
+    # ``held()`` of the generations in ``pushed`` when it was last computed (assignments never change).
+    _held: tuple[tuple[int, ...], WorkAssignment] | None = field(default=None, init=False, repr=False)
 
     @property
     def latest(self) -> MemberAssignment:
@@ -93,16 +103,22 @@ class Member:
 
         ``acknowledge`` drops every generation older than the applied one, so that is all of ``pushed``.
         """
+        generations = tuple(self.pushed)
+        if self._held is not None and self._held[0] == generations:
+            return self._held[1]
         connectors: set[str] = set()
         tasks: set[TaskId] = set()
         for assignment in self.pushed.values():
             connectors |= {c.name for c in assignment.connectors}
             tasks |= {t.id for t in assignment.tasks}
-        return WorkAssignment(frozenset(connectors), frozenset(tasks))
+        held = WorkAssignment(frozenset(connectors), frozenset(tasks))
+        self._held = (generations, held)
+        return held
 
     def acknowledge(self, generation: int) -> bool:
         """Record an applied generation; returns True when it released anything."""
-        if generation <= self.applied_generation:
+        if generation <= self.applied_generation or generation > max(self.pushed):
+            # Older, or never pushed to this member (one from before the coordinator restarted).
             return False
         before = self.held()
         self.applied_generation = generation
@@ -162,8 +178,23 @@ class Group:
         status = statuses.start()
         self._connector_status = status.connectors
         self._task_status = status.tasks
+        # KIP-558 active topics, persisted in the status topic.
+        self.active_topics = ActiveTopics(
+            status.topics, statuses.put_topic_status, statuses.remove_topic_statuses
+        )
         # Known connector types, learned from plugins of workers that registered.
         self._plugins: dict[str, list[PluginInfo]] = {}
+        # What each unit's assignment entry was last built from, and the entry: rebuilt only when its
+        # config, task configs or target state changed, so a rebalance does not copy every config
+        # again, and comparing a member's new assignment with its last one is mostly identity checks.
+        self._assigned_connectors: dict[str, tuple[object, TargetState, AssignedConnector]] = {}
+        self._assigned_tasks: dict[TaskId, tuple[object, object, TargetState, AssignedTask]] = {}
+        # The balanced assignment the last full rebalance aimed at, for which live members: an
+        # acknowledgement that releases units only hands them on towards it (``_hand_over``).
+        self._aim: dict[str, WorkAssignment] = {}
+        self._aim_live: frozenset[str] = frozenset()
+        self._aim_connector_owner: dict[str, str] = {}
+        self._aim_task_owner: dict[TaskId, str] = {}
         # After a coordinator restart, workers still run their work: until they had a lease to come
         # back, hand out nothing that no member holds, or it could end up with two owners.
         self._settle_until = (now + settings.lease_timeout_ms / 1000) if self._configs else now
@@ -208,8 +239,12 @@ class Group:
             member = self._live_member(worker_id)
             member.last_seen = now
             member.lost_at = None
+            before = member.held()
             if member.acknowledge(applied_generation):
-                self._rebalance()
+                after = member.held()
+                self._hand_over(
+                    WorkAssignment(before.connectors - after.connectors, before.tasks - after.tasks)
+                )
             return max(member.pushed)
 
     def leave(self, worker_id: str) -> None:
@@ -274,21 +309,42 @@ class Group:
 
     def _content_for(self, units: WorkAssignment, generation: int) -> MemberAssignment:
         connectors = tuple(
-            AssignedConnector(name, dict(self._configs[name]), self._targets.get(name, TargetState.STARTED))
+            entry
             for name in sorted(units.connectors)
-            if name in self._configs
+            if (entry := self._assigned_connector(name)) is not None
         )
         tasks = tuple(
-            AssignedTask(
-                task,
-                dict(self._task_configs[task.connector][task.task]),
-                self._target(task.connector),
-                dict(self._configs[task.connector]),
-            )
-            for task in sorted(units.tasks)
-            if task.task < len(self._task_configs.get(task.connector, []))
+            entry for task in sorted(units.tasks) if (entry := self._assigned_task(task)) is not None
         )
         return MemberAssignment(generation, connectors, tasks)
+
+    # Configs are replaced on every change, never modified in place: an entry built from the same
+    # config objects and target state is still right.
+
+    def _assigned_connector(self, name: str) -> AssignedConnector | None:
+        config = self._configs.get(name)
+        if config is None:
+            return None
+        target = self._target(name)
+        cached = self._assigned_connectors.get(name)
+        if cached is not None and cached[0] is config and cached[1] is target:
+            return cached[2]
+        entry = AssignedConnector(name, dict(config), target)
+        self._assigned_connectors[name] = (config, target, entry)
+        return entry
+
+    def _assigned_task(self, task: TaskId) -> AssignedTask | None:
+        configs = self._task_configs.get(task.connector)
+        if configs is None or task.task >= len(configs):
+            return None
+        config = self._configs[task.connector]
+        target = self._target(task.connector)
+        cached = self._assigned_tasks.get(task)
+        if cached is not None and cached[0] is configs and cached[1] is config and cached[2] is target:
+            return cached[3]
+        entry = AssignedTask(task, dict(configs[task.task]), target, dict(config))
+        self._assigned_tasks[task] = (configs, config, target, entry)
+        return entry
 
     def _target(self, name: str) -> TargetState:
         return self._targets.get(name, TargetState.STARTED)
@@ -310,32 +366,72 @@ class Group:
             [t for t in tasks if t not in lost_tasks],
             current,
         )
+        self._aim, self._aim_live = desired, frozenset(live)
+        self._aim_connector_owner = {c: w for w, units in desired.items() for c in units.connectors}
+        self._aim_task_owner = {t: w for w, units in desired.items() for t in units.tasks}
+        # Who holds each unit, once: a unit may go to a worker only when no other worker holds it.
+        connector_holders: dict[str, list[str]] = {}
+        task_holders: dict[TaskId, list[str]] = {}
+        for worker_id, units in held.items():
+            for name in units.connectors:
+                connector_holders.setdefault(name, []).append(worker_id)
+            for task in units.tasks:
+                task_holders.setdefault(task, []).append(worker_id)
         for worker_id, member in live.items():
-            want = desired.get(worker_id, WorkAssignment())
-            if not self._settled:
-                want = WorkAssignment(
-                    want.connectors & held[worker_id].connectors, want.tasks & held[worker_id].tasks
-                )
-            others = [h for w, h in held.items() if w != worker_id]
+            want = self._wanted(worker_id, held)
             allowed = WorkAssignment(
-                frozenset(c for c in want.connectors if not any(c in h.connectors for h in others)),
-                frozenset(t for t in want.tasks if not any(t in h.tasks for h in others)),
+                frozenset(c for c in want.connectors if _only_holder(connector_holders.get(c), worker_id)),
+                frozenset(t for t in want.tasks if _only_holder(task_holders.get(t), worker_id)),
             )
-            content = self._content_for(allowed, generation=0)
-            if content.same_content(member.latest):
-                continue
-            self._generation += 1
-            pushed = MemberAssignment(self._generation, content.connectors, content.tasks)
-            member.pushed[self._generation] = pushed
-            log.info(
-                "group %s: generation %d for %s: %d connectors, %d tasks",
-                self.group_id,
-                self._generation,
-                worker_id,
-                len(pushed.connectors),
-                len(pushed.tasks),
+            self._push(worker_id, member, allowed)
+
+    def _wanted(self, worker_id: str, held: Mapping[str, WorkAssignment]) -> WorkAssignment:
+        want = self._aim.get(worker_id, WorkAssignment())
+        if not self._settled:
+            want = WorkAssignment(
+                want.connectors & held[worker_id].connectors, want.tasks & held[worker_id].tasks
             )
-            self._on_assignment(worker_id, pushed)
+        return want
+
+    def _hand_over(self, released: WorkAssignment) -> None:
+        """After an acknowledgement released ``released``: give those units to the workers the last
+        rebalance aimed them at, once nobody holds them. Only those workers get a new generation; a
+        full rebalance runs instead if the live members changed since that aim was computed."""
+        live = {w: m for w, m in self._members.items() if m.lost_at is None}
+        if frozenset(live) != self._aim_live:
+            self._rebalance()
+            return
+        receivers = {self._aim_connector_owner.get(c) for c in released.connectors}
+        receivers |= {self._aim_task_owner.get(t) for t in released.tasks}
+        held = {w: m.held() for w, m in self._members.items()}
+        for worker_id in sorted(w for w in receivers if w in live):
+            want = self._wanted(worker_id, held)
+            blocked_connectors: set[str] = set()
+            blocked_tasks: set[TaskId] = set()
+            for other, units in held.items():
+                if other != worker_id:
+                    blocked_connectors |= want.connectors & units.connectors
+                    blocked_tasks |= want.tasks & units.tasks
+            allowed = WorkAssignment(want.connectors - blocked_connectors, want.tasks - blocked_tasks)
+            self._push(worker_id, live[worker_id], allowed)
+
+    def _push(self, worker_id: str, member: Member, allowed: WorkAssignment) -> None:
+        """Push ``allowed`` to the worker as a new generation, unless it is what the worker has."""
+        content = self._content_for(allowed, generation=0)
+        if content.same_content(member.latest):
+            return
+        self._generation += 1
+        pushed = MemberAssignment(self._generation, content.connectors, content.tasks)
+        member.pushed[self._generation] = pushed
+        log.info(
+            "group %s: generation %d for %s: %d connectors, %d tasks",
+            self.group_id,
+            self._generation,
+            worker_id,
+            len(pushed.connectors),
+            len(pushed.tasks),
+        )
+        self._on_assignment(worker_id, pushed)
 
     # --- configs ---------------------------------------------------------------------------------
 
@@ -346,6 +442,10 @@ class Group:
     def connector_type(self, name: str) -> ConnectorType:
         class_name = self._configs.get(name, {}).get(cc.CONNECTOR_CLASS, "")
         return connector_type_of(class_name, (p for plugins in self._plugins.values() for p in plugins))
+
+    def connector_config(self, name: str) -> dict[str, str]:
+        with self._lock:
+            return dict(self._require(name))
 
     def connector_info(self, name: str) -> ConnectorInfo:
         with self._lock:
@@ -404,12 +504,83 @@ class Group:
             self._task_configs.pop(name, None)
             self._connector_status.pop(name, None)
             self._task_status.pop(name, None)
+            self.active_topics.reset(name)  # as Kafka does on deletion
             log.info("group %s: connector %s deleted", self.group_id, name)
             self._rebalance()
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def target_state(self, name: str) -> TargetState:
+        with self._lock:
+            self._require(name)
+            return self._target(name)
+
+    def set_target_state(self, name: str, target: TargetState) -> None:
+        """Persist and push a target state. STOPPED clears the task configs first, as Kafka does, so
+        the tasks are revoked from their workers; STARTED after STOPPED makes the connector generate
+        them again."""
+        with self._lock:
+            if name not in self._configs:
+                raise NotFoundError(f"Unknown connector {name}")
+            if target is TargetState.STOPPED and self._task_configs.get(name):
+                self._config_store.put_task_configs(name, [])
+                self._task_configs[name] = []
+                self._task_status.pop(name, None)
+            if self._target(name) is target:
+                return
+            self._config_store.put_target_state(name, target)
+            self._targets[name] = target
+            log.info("group %s: connector %s target state %s", self.group_id, name, target.value)
+            self._rebalance()
+
+    def plan_restart(
+        self, name: str, include_tasks: bool, only_failed: bool
+    ) -> tuple[RestartPlan, RestartOwners]:
+        """Decide what a restart restarts and who runs it; what is selected is reported RESTARTING."""
+        with self._lock:
+            if name not in self._configs:
+                raise NotFoundError(f"Unknown connector: {name}")
+            if name not in self._connector_status:
+                raise NotFoundError(f"Status for connector {name} not found")
+            plan = plan_restart(self.connector_status(name), include_tasks, only_failed)
+            owners = RestartOwners(
+                self._address_of(self._owner_of_connector(name)) if plan.connector else None,
+                {i: self._address_of(self._owner_of_task(TaskId(name, i))) for i in plan.tasks},
+            )
+            if plan.connector:
+                self.report_connector_state(name, plan.snapshot.connector, self._generation)
+            for index in plan.tasks:
+                self.report_task_state(TaskId(name, index), plan.snapshot.tasks[index], self._generation)
+            return plan, owners
+
+    def task_owner(self, task: TaskId) -> str:
+        """The address of the worker running ``task``; ConflictError while it has none."""
+        with self._lock:
+            if task.connector not in self._configs:
+                raise NotFoundError(f"Unknown connector: {task.connector}")
+            if task.task >= len(self._task_configs.get(task.connector, [])):
+                raise NotFoundError(f"Unknown task: {task}")
+            address = self._address_of(self._owner_of_task(task))
+            if address is None:
+                raise ConflictError(NO_OWNER)
+            return address
+
+    def task_status(self, task: TaskId) -> StateInfo:
+        with self._lock:
+            tasks = self._task_configs.get(task.connector, [])
+            if task.connector in self._configs and task.task < len(tasks):
+                return self.connector_status(task.connector).tasks[task.task]
+            raise NotFoundError(f"No status found for task {task}")
+
+    def _address_of(self, worker_id: str | None) -> str | None:
+        member = self._members.get(worker_id) if worker_id is not None else None
+        return member.address if member is not None and member.lost_at is None else None
 
     def submit_task_configs(self, worker_id: str, name: str, configs: Sequence[Mapping[str, str]]) -> None:
         with self._lock:
             self._require(name)
+            if self._target(name) is TargetState.STOPPED:
+                return  # late configs from a connector that was running when it was stopped
             new = [dict(c) for c in configs]
             if self._task_configs.get(name) == new:
                 return
@@ -442,6 +613,11 @@ class Group:
                 return
             self._status_store.put_task_status(task, state, generation)
             self._task_status.setdefault(task.connector, {})[task.task] = state
+
+    def report_active_topic(self, status: TopicStatus) -> None:
+        with self._lock:
+            if status.connector in self._configs:  # not a late report for a deleted connector
+                self.active_topics.record(status)
 
     def connector_status(self, name: str) -> ConnectorStateInfo:
         with self._lock:
@@ -483,6 +659,24 @@ class Group:
             if not live:
                 raise UnavailableError(f"Group {self.group_id} has no live worker to validate the config")
             return sorted(live, key=lambda m: m.worker_id)[0]
+
+
+NO_OWNER = (
+    "Cannot complete request momentarily: the instance is not assigned to a live worker, "
+    "likely because a rebalance is underway"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RestartOwners:
+    """Addresses of the workers that run what a restart selected (None: unassigned right now)."""
+
+    connector: str | None
+    tasks: dict[int, str | None]
+
+
+def _only_holder(holders: list[str] | None, worker_id: str) -> bool:
+    return holders is None or all(holder == worker_id for holder in holders)
 
 
 def _storage_mismatch(worker_id: str, group_id: str, got: StorageTopics, want: StorageTopics) -> str:

@@ -48,7 +48,10 @@ class FileStreamSinkTask(SinkTask):
         )
 
     def put(self, records: list[SinkRecord]) -> None:
+        # Written through, one write per batch: lines are in the file once put() returns, as with
+        # Kafka's FileStreamSinkTask (whose PrintStream writes every record to the file at once).
         self._stream.write("".join(f"{_render(r.value)}\n" for r in records))
+        self._stream.flush()
 
     def flush(self, offsets: Mapping[TopicPartition, int]) -> None:
         self._stream.flush()
@@ -77,6 +80,10 @@ class FileStreamSinkConnector(SinkConnector):
     def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
         # Every task appends to the same file; one is what Kafka runs too.
         return [dict(self._config)]
+
+    def alter_offsets(self, config: Mapping[str, str], offsets: Mapping[TopicPartition, int | None]) -> bool:
+        # The file holds no offsets of its own: the consumer group's are all there is.
+        return True
 
     def stop(self) -> None:
         pass

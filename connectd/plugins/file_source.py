@@ -5,13 +5,14 @@ from __future__ import annotations
 import select
 import sys
 import threading
-from collections.abc import Mapping
-from typing import BinaryIO
+from collections.abc import Mapping, Sequence
+from typing import Any, BinaryIO
 
 from connectd.api import (
     STRING_SCHEMA,
     ConfigDef,
     ConfigType,
+    ConnectError,
     Importance,
     Range,
     SourceConnector,
@@ -104,28 +105,35 @@ class FileStreamSourceTask(SourceTask):
                 self._stopped.wait(_IDLE_WAIT_S)
                 return None
         records: list[SourceRecord] = []
-        while len(records) < self.batch_size and not self._stopped.is_set():
-            newline = self._buffer.find(b"\n")
+        # Lines are cut at a moving index: slicing the rest of the buffer off for every line would
+        # copy it once per line.
+        buffer, start, position = self._buffer, 0, self._position
+        topic, partition, batch_size = self.topic, self._partition, self.batch_size
+        while len(records) < batch_size:
+            newline = buffer.find(b"\n", start)
             if newline < 0:
+                if self._stopped.is_set():
+                    break
                 chunk = self._read_available()
                 if not chunk:
                     break
-                self._buffer += chunk
+                buffer = buffer[start:] + chunk
+                start = 0
                 continue
-            raw = self._buffer[:newline]
-            self._buffer = self._buffer[newline + 1 :]
-            self._position += newline + 1
-            line = raw[:-1] if raw.endswith(b"\r") else raw
-            offset = {"position": self._position} if self._partition is not None else None
+            end = newline - 1 if newline > start and buffer[newline - 1] == 13 else newline  # b"\r"
+            position += newline + 1 - start
+            line = buffer[start:end].decode("utf-8", errors="replace")
+            start = newline + 1
             records.append(
                 SourceRecord(
-                    self.topic,
-                    line.decode("utf-8", errors="replace"),
-                    source_partition=self._partition,
-                    source_offset=offset,
+                    topic,
+                    line,
+                    source_partition=partition,
+                    source_offset={"position": position} if partition is not None else None,
                     value_schema=STRING_SCHEMA,
                 )
             )
+        self._buffer, self._position = buffer[start:], position
         if not records:
             self._stopped.wait(_IDLE_WAIT_S)
             return None
@@ -154,6 +162,31 @@ class FileStreamSourceConnector(SourceConnector):
     def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
         # A file is read sequentially: one task, whatever tasks.max allows.
         return [dict(self._config)]
+
+    def alter_offsets(
+        self, config: Mapping[str, str], offsets: Sequence[tuple[dict[str, Any], dict[str, Any] | None]]
+    ) -> bool:
+        # Kafka's FileStreamSourceConnector checks, with its messages; whether the position fits the
+        # file is for the task to find out when it starts.
+        if not _config_def().parse(config)[FILE]:
+            raise ConnectError(
+                f"Offsets cannot be modified if the '{FILE}' configuration is unspecified. "
+                "This is because stdin is used for input and offsets are not tracked."
+            )
+        value_message = "The value for the 'position' key in the offset"
+        for partition, offset in offsets:
+            if offset is None:
+                continue  # a reset is allowed for anything, so that garbage can be cleaned up
+            if "position" not in offset:
+                raise ConnectError("Offset objects should either be null or contain the key 'position'")
+            position = offset["position"]
+            if not isinstance(position, int) or isinstance(position, bool):
+                raise ConnectError(f"{value_message} is expected to be a Long value")
+            if position < 0:
+                raise ConnectError(f"{value_message} should be a non-negative value")
+            if "filename" not in partition:
+                raise ConnectError("Partition objects should contain the key 'filename'")
+        return True
 
     def stop(self) -> None:
         pass

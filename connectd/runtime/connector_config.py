@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 from connectd.api.config import (
     ConfigDef,
     ConfigType,
@@ -30,6 +33,8 @@ VALUE_CONVERTER = "value.converter"
 HEADER_CONVERTER = "header.converter"
 TOPICS = "topics"
 TOPICS_REGEX = "topics.regex"
+DLQ_TOPIC = "errors.deadletterqueue.topic.name"
+CONSUMER_GROUP_OVERRIDE = "consumer.override.group.id"
 TOPIC_CREATION_PREFIX = "topic.creation."
 TOPIC_CREATION_PARTITIONS = "topic.creation.default.partitions"
 TOPIC_CREATION_REPLICATION = "topic.creation.default.replication.factor"
@@ -133,6 +138,7 @@ def _common() -> ConfigDef:
         "transforms",
         ConfigType.LIST,
         [],
+        validator=unique_aliases,
         importance=low,
         documentation="Aliases for the transformations to be applied to records.",
         group=TRANSFORMS_GROUP,
@@ -144,6 +150,7 @@ def _common() -> ConfigDef:
         "predicates",
         ConfigType.LIST,
         [],
+        validator=unique_aliases,
         importance=low,
         documentation="Aliases for the predicates used by transformations.",
         group=PREDICATES_GROUP,
@@ -228,6 +235,7 @@ def _sink_only() -> ConfigDef:
         TOPICS_REGEX,
         ConfigType.STRING,
         "",
+        validator=_regex,
         importance=Importance.HIGH,
         documentation="Regular expression giving topics to consume.",
         group=COMMON_GROUP,
@@ -236,7 +244,7 @@ def _sink_only() -> ConfigDef:
         display_name="Topics regex",
     )
     d.define(
-        "errors.deadletterqueue.topic.name",
+        DLQ_TOPIC,
         ConfigType.STRING,
         "",
         importance=Importance.MEDIUM,
@@ -367,6 +375,20 @@ def _topic_creation_default() -> ConfigDef:
     return d
 
 
+def unique_aliases(name: str, value: object) -> None:
+    """``transforms``/``predicates``: each alias once (Kafka prints the list as ``[a, a]``)."""
+    aliases = list(value) if isinstance(value, list) else []
+    if len(aliases) != len(set(aliases)):
+        raise ConfigError(name, f"[{', '.join(aliases)}]", "Duplicate alias provided.")
+
+
+def _regex(name: str, value: object) -> None:
+    try:
+        re.compile(str(value or ""))
+    except re.error as exc:
+        raise ConfigError(name, value, f"Invalid regex: {exc}") from None
+
+
 def _replication_factor(name: str, value: object) -> None:
     if not isinstance(value, int) or (value < 1 and value != -1):
         raise ConfigError(
@@ -401,3 +423,16 @@ def framework_def(connector_type: str, config: dict[str, str | None] | None = No
             return SOURCE_DEF.merged(TOPIC_CREATION_DEF)
         return SOURCE_DEF
     return COMMON_DEF
+
+
+def merge_config_patch(stored: Mapping[str, str], patch: Mapping[str, str | None]) -> dict[str, str]:
+    """``PATCH /connectors/{name}/config``: a value sets a key, null removes it; ``name`` stays."""
+    merged = dict(stored)
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    if NAME in stored:
+        merged.setdefault(NAME, stored[NAME])
+    return merged

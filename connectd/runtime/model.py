@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class ConnectorType(StrEnum):
@@ -28,8 +28,10 @@ class State(StrEnum):
     RESTARTING = "RESTARTING"
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class TaskId:
+class TaskId(NamedTuple):
+    """A NamedTuple, not a dataclass: the coordinator hashes, compares and sorts tens of thousands of
+    these per rebalance, and a tuple does that in C (a dataclass runs Python code for each)."""
+
     connector: str
     task: int
 

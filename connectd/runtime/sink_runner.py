@@ -18,6 +18,7 @@ from connectd.runtime import connector_config as cc
 from connectd.runtime.model import TaskId
 from connectd.runtime.status import StatusListener
 from connectd.runtime.task_runner import TaskRunner
+from connectd.runtime.topic_tracking import TopicTracker
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,9 @@ class SinkTaskRunner(TaskRunner):
         header_converter: Converter,
         batch_size: int,
         offset_flush_interval_ms: int,
+        active_topics: TopicTracker | None = None,
     ) -> None:
-        super().__init__(task_id, task, worker_id, statuses)
+        super().__init__(task_id, task, worker_id, statuses, active_topics)
         self.task: SinkTask = task
         self._task_config = dict(task_config)
         self._consumer_config = dict(consumer_config)
@@ -67,6 +69,9 @@ class SinkTaskRunner(TaskRunner):
         self._current: dict[TopicPartition, int] = {}
         self._committed: dict[TopicPartition, int] = {}
         self.records_put = 0
+        self._closing = False
+        self._consumer_paused = False
+        self._callback_error: BaseException | None = None
 
     def _subscription(self) -> list[str]:
         topics = [t.strip() for t in self._task_config.get(cc.TOPICS, "").split(",") if t.strip()]
@@ -84,8 +89,13 @@ class SinkTaskRunner(TaskRunner):
             consumer.subscribe(self._subscription(), on_assign=self._on_assign, on_revoke=self._on_revoke)
             next_commit = time.monotonic() + self._commit_interval_s
             while not self.stopping:
-                messages = consumer.consume(self._batch_size, _CONSUME_TIMEOUT_S)
-                if messages:
+                self._apply_pause(consumer)
+                messages = self._next_batch(consumer)
+                self._raise_callback_error()
+                # Paused: the consumer keeps polling (group membership) but nothing reaches put().
+                if self.idle_if_paused(0):
+                    self._rewind(consumer, messages)
+                elif messages:
                     self._deliver(messages)
                 if self._context.commit_requested or time.monotonic() >= next_commit:
                     self._context.commit_requested = False
@@ -95,10 +105,48 @@ class SinkTaskRunner(TaskRunner):
             self._commit(set(self._current), final=True)
             self.task.close(sorted(self._context.partitions))
         finally:
+            # close() revokes the partitions: the task is closed (or failed) already, so the revoke
+            # callback must not call into it again.
+            self._closing = True
             try:
                 self.task.stop()
             finally:
                 consumer.close()
+
+    def _next_batch(self, consumer: Consumer) -> list[Message]:
+        """Up to a batch of what the consumer has fetched, waiting only while it has nothing: like
+        Java's ``poll()``, a record is handed on as soon as it is there, not once a batch is full."""
+        messages = consumer.consume(self._batch_size, 0)
+        if messages:
+            return messages
+        first = consumer.poll(_CONSUME_TIMEOUT_S)
+        if first is None:
+            return []
+        return [first, *consumer.consume(self._batch_size - 1, 0)] if self._batch_size > 1 else [first]
+
+    def _apply_pause(self, consumer: Consumer) -> None:
+        if self.paused == self._consumer_paused:
+            return
+        assignment = consumer.assignment()
+        if assignment:
+            (consumer.pause if self.paused else consumer.resume)(assignment)
+        self._consumer_paused = self.paused
+
+    def _rewind(self, consumer: Consumer, messages: list[Message]) -> None:
+        """Records fetched just as the task paused are not delivered: seek back to the first of each."""
+        first: dict[tuple[str, int], int] = {}
+        for message in messages:
+            if message.error() is None:
+                first.setdefault((message.topic(), message.partition()), message.offset())
+        for (topic, partition), offset in first.items():
+            consumer.seek(KafkaTopicPartition(topic, partition, offset))
+
+    def _raise_callback_error(self) -> None:
+        # An exception escaping a librdkafka callback corrupts the interpreter state
+        # (SystemError from consume/close): callbacks store it and the loop raises it here.
+        if self._callback_error is not None:
+            error, self._callback_error = self._callback_error, None
+            raise error
 
     def _deliver(self, messages: list[Message]) -> None:
         records: list[SinkRecord] = []
@@ -111,6 +159,7 @@ class SinkTaskRunner(TaskRunner):
                 log.warning("task %s: consumer error: %s", self.task_id, error)
                 continue
             topic = message.topic()
+            self.active_topics.record(topic)
             try:
                 key = key_conv.to_connect(topic, message.key()) if message.key() is not None else None
                 value = value_conv.to_connect(topic, message.value())
@@ -158,16 +207,27 @@ class SinkTaskRunner(TaskRunner):
         self._committed.update(changed)
 
     def _on_assign(self, consumer: Consumer, partitions: list[KafkaTopicPartition]) -> None:
-        assigned = [TopicPartition(p.topic, p.partition) for p in partitions]
-        self._context.partitions.update(assigned)
-        log.info("task %s assigned %s", self.task_id, ", ".join(f"{t}-{p}" for t, p in assigned))
-        self.task.open(assigned)
+        try:
+            assigned = [TopicPartition(p.topic, p.partition) for p in partitions]
+            self._context.partitions.update(assigned)
+            log.info("task %s assigned %s", self.task_id, ", ".join(f"{t}-{p}" for t, p in assigned))
+            if self._consumer_paused:
+                consumer.assign(partitions)  # assign now so the new partitions can be paused too
+                consumer.pause(partitions)
+            self.task.open(assigned)
+        except BaseException as exc:
+            self._callback_error = exc
 
     def _on_revoke(self, consumer: Consumer, partitions: list[KafkaTopicPartition]) -> None:
-        revoked = {TopicPartition(p.topic, p.partition) for p in partitions}
-        self._commit(revoked, final=False)
-        self.task.close(sorted(revoked))
-        self._context.partitions -= revoked
-        for tp in revoked:
-            self._current.pop(tp, None)
-            self._committed.pop(tp, None)
+        if self._closing:
+            return
+        try:
+            revoked = {TopicPartition(p.topic, p.partition) for p in partitions}
+            self._commit(revoked, final=False)
+            self.task.close(sorted(revoked))
+            self._context.partitions -= revoked
+            for tp in revoked:
+                self._current.pop(tp, None)
+                self._committed.pop(tp, None)
+        except BaseException as exc:
+            self._callback_error = exc

@@ -15,18 +15,43 @@ from connectd.api.records import RecordMetadata, SourceRecord
 from connectd.api.task import SourceTask
 from connectd.runtime.model import TaskId
 from connectd.runtime.status import StatusListener
-from connectd.runtime.submitted_records import SubmittedRecords
+from connectd.runtime.submitted_records import SubmittedRecord, SubmittedRecords
 from connectd.runtime.task_runner import TaskRunner
 from connectd.runtime.topic_creation import TopicCreator
+from connectd.runtime.topic_tracking import TopicTracker
 from connectd.storage.offsets import ConnectorOffsetReader, OffsetBackend
 
 log = logging.getLogger(__name__)
+
+_PAUSED_WAIT_S = 0.1
 
 
 class _SourceTaskContext:
     def __init__(self, offset_reader: ConnectorOffsetReader, config: Mapping[str, str]) -> None:
         self.offset_reader = offset_reader
         self.config = config
+
+
+class _Delivery:
+    """The delivery callback of one record. A slotted object instead of a closure: every record in
+    flight keeps one alive, and fewer live objects per record keep garbage collection cheap."""
+
+    __slots__ = ("handle", "record", "runner")
+
+    def __init__(
+        self, runner: SourceTaskRunner, handle: SubmittedRecord, record: SourceRecord | None
+    ) -> None:
+        self.runner, self.handle, self.record = runner, handle, record
+
+    def __call__(self, err: KafkaError | None, msg: Message) -> None:
+        runner = self.runner
+        if err is not None:
+            runner._delivery_error = err
+            return
+        self.handle.acked = True
+        runner.active_topics.record(msg.topic())  # like Kafka: once the broker has the record
+        if self.record is not None:  # only kept when the task overrides commit_record
+            runner.task.commit_record(self.record, RecordMetadata(msg.topic(), msg.partition(), msg.offset()))
 
 
 class SourceTaskRunner(TaskRunner):
@@ -46,8 +71,9 @@ class SourceTaskRunner(TaskRunner):
         offset_flush_interval_ms: int,
         offset_flush_timeout_ms: int,
         topic_creator: TopicCreator | None = None,
+        active_topics: TopicTracker | None = None,
     ) -> None:
-        super().__init__(task_id, task, worker_id, statuses)
+        super().__init__(task_id, task, worker_id, statuses, active_topics)
         self.task: SourceTask = task
         self._task_config = dict(task_config)
         self._producer_config = dict(producer_config)
@@ -81,11 +107,16 @@ class SourceTaskRunner(TaskRunner):
             self.running()
             next_flush = time.monotonic() + self._flush_interval_s
             while not self.stopping:
-                records = self.task.poll()
-                if records:
-                    self._send(producer, records)
+                # Paused: poll() is not called, but deliveries and offset commits still complete.
+                if not self.idle_if_paused(_PAUSED_WAIT_S):
+                    records = self.task.poll()
+                    if records:
+                        self._send(producer, records)
                 producer.poll(0)
                 self._raise_delivery_error()
+                # Acknowledged records leave the in-flight queues now rather than at the next offset
+                # flush: a million live tracking objects make every garbage collection pass slow.
+                self._unwritten.update(self._submitted.committable())
                 if time.monotonic() >= next_flush:
                     self.commit_offsets()
                     next_flush = time.monotonic() + self._flush_interval_s
@@ -130,16 +161,7 @@ class SourceTaskRunner(TaskRunner):
                     for h in record.headers
                 ]
 
-            def on_delivery(err: KafkaError | None, msg: Message, handle=handle, record=record) -> None:
-                if err is not None:
-                    self._delivery_error = err
-                    return
-                handle.acked = True
-                if self._wants_commit_record:
-                    self.task.commit_record(
-                        record, RecordMetadata(msg.topic(), msg.partition(), msg.offset())
-                    )
-
+            on_delivery = _Delivery(self, handle, record if self._wants_commit_record else None)
             while True:
                 try:
                     producer.produce(topic, value, key, on_delivery=on_delivery, **kwargs)

@@ -5,25 +5,29 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from connectd.errors import AlreadyExistsError, BadRequestError, NotFoundError
 from connectd.plugins.registry import PluginRegistry
 from connectd.runtime import connector_config as cc
+from connectd.runtime.connector_offsets import ConnectorOffset, ConnectorOffsetsManager
+from connectd.runtime.health import HealthCheck, WorkerStatus
+from connectd.runtime.logger_levels import LoggerAdmin
 from connectd.runtime.model import (
     ConnectorInfo,
     ConnectorStateInfo,
     ConnectorType,
     PluginInfo,
     ServerInfo,
-    State,
     StateInfo,
     TargetState,
     TaskId,
     TaskInfo,
 )
+from connectd.runtime.plugin_config import plugin_config_keys
+from connectd.runtime.restarts import plan_restart
 from connectd.runtime.status import MemoryStatusStore
 from connectd.runtime.validation import ConnectorConfigValidator
 from connectd.runtime.worker import Worker
@@ -61,7 +65,7 @@ def check_validate_request(plugin: str, config: Mapping[str, str | None]) -> Non
         raise BadRequestError(f"Included connector type {class_name} does not match request type {plugin}")
 
 
-class StandaloneControlPlane:
+class StandaloneControlPlane(LoggerAdmin):
     """Implements :class:`connectd.runtime.control.ConnectControl` over one in-process worker."""
 
     def __init__(
@@ -82,6 +86,9 @@ class StandaloneControlPlane:
         self._task_configs: dict[str, list[dict[str, str]]] = {}
         # Connectors ask for reconfiguration from their own threads: handle it off those threads.
         self._reconfigure_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reconfigure")
+        self._offsets = ConnectorOffsetsManager(worker.config, worker.offsets, registry)
+        self._started = threading.Event()
+        self._health = HealthCheck(self._probe_health, started=self._started.is_set)
 
     # --- reads -----------------------------------------------------------------------------------
 
@@ -135,6 +142,27 @@ class StandaloneControlPlane:
         check_validate_request(plugin, config)
         return self._validator.validate(config)
 
+    def plugin_config(self, plugin: str, version: str | None = None) -> list[dict[str, Any]]:
+        return plugin_config_keys(self._registry, plugin, version)
+
+    # --- health ----------------------------------------------------------------------------------
+
+    def mark_started(self) -> None:
+        """Startup is over: the connectors given on the command line have been created."""
+        self._started.set()
+
+    def health(self) -> WorkerStatus:
+        return self._health.check()
+
+    def _probe_health(self, timeout_s: float) -> str | None:
+        # Every operation takes the lock: one that cannot get it in time means a stuck control plane.
+        if not self._started.is_set():
+            return "The connectors given on the command line are still being created."
+        if not self._lock.acquire(timeout=timeout_s):
+            return f"The control plane has been busy with another operation for over {timeout_s:g}s."
+        self._lock.release()
+        return None
+
     # --- writes ----------------------------------------------------------------------------------
 
     def create_connector(
@@ -174,15 +202,108 @@ class StandaloneControlPlane:
             self._statuses.remove(name)
             log.info("connector %s deleted", name)
 
+    def patch_connector_config(self, name: str, patch: Mapping[str, str | None]) -> ConnectorInfo:
+        with self._lock:
+            merged = cc.merge_config_patch(self._config(name), patch)
+            return self.put_connector_config(name, merged)[1]
+
     # --- lifecycle -------------------------------------------------------------------------------
 
-    def _start_connector(self, name: str) -> None:
-        if self._targets[name] is TargetState.STOPPED:
+    def connector_target_state(self, name: str) -> TargetState:
+        with self._lock:
+            self._config(name)
+            return self._targets[name]
+
+    def _known(self, name: str) -> dict[str, str]:
+        config = self._configs.get(name)
+        if config is None:
+            raise NotFoundError(f"Unknown connector {name}")
+        return config
+
+    def pause_connector(self, name: str) -> None:
+        with self._lock:
+            config = self._known(name)
+            if self._targets[name] is TargetState.STOPPED:
+                # Kafka lets a stopped connector be paused: it stays without tasks, now reported PAUSED.
+                self._targets[name] = TargetState.PAUSED
+                self._start_connector(name)
+                return
+            self._targets[name] = TargetState.PAUSED
+            self._worker.transition_connector(name, config, TargetState.PAUSED, self._request_reconfiguration)
+            log.info("connector %s paused", name)
+
+    def resume_connector(self, name: str) -> None:
+        with self._lock:
+            config = self._known(name)
+            previous, self._targets[name] = self._targets[name], TargetState.STARTED
+            if previous is TargetState.STARTED:
+                return
+            log.info("connector %s resumed (was %s)", name, previous.value)
+            if self._worker.transition_connector(
+                name, config, TargetState.STARTED, self._request_reconfiguration
+            ):
+                self._reconfigure_tasks(name)
+
+    def stop_connector(self, name: str) -> None:
+        with self._lock:
+            self._known(name)
+            self._targets[name] = TargetState.STOPPED
+            self._stop_connector(name)
+            self._statuses.remove_tasks(name, keep=0)
+            self._start_connector(name)
+            log.info("connector %s stopped", name)
+
+    def restart_connector(
+        self, name: str, include_tasks: bool = False, only_failed: bool = False
+    ) -> ConnectorStateInfo:
+        with self._lock:
+            self._config(name)
+            try:
+                status = self.connector_status(name)
+            except NotFoundError:
+                raise NotFoundError(f"Status for connector {name} not found") from None
+            plan = plan_restart(status, include_tasks, only_failed)
+            for index in plan.tasks:
+                self._statuses.task_state(TaskId(name, index), plan.snapshot.tasks[index])
+            if plan.connector:
+                self._statuses.connector_state(name, plan.snapshot.connector)
+                self._worker.stop_connector(name)
+                self._start_connector(name, restart_tasks=False)
+            for index in plan.tasks:
+                self._restart_task(TaskId(name, index))
+            return plan.snapshot
+
+    def restart_task(self, task: TaskId) -> None:
+        with self._lock:
+            tasks = self._task_configs.get(task.connector, [])
+            if task.connector not in self._configs or task.task >= len(tasks):
+                raise NotFoundError(f"Task {task} not found")
+            self._restart_task(task)
+
+    def _restart_task(self, task: TaskId) -> None:
+        name = task.connector
+        self._worker.stop_tasks([task])
+        paused = self._targets[name] is TargetState.PAUSED
+        self._worker.start_task(task, self._configs[name], self._task_configs[name][task.task], paused)
+
+    def task_status(self, task: TaskId) -> StateInfo:
+        with self._lock:
+            state = self._statuses.get_tasks(task.connector).get(task.task)
+            if task.connector not in self._configs or state is None:
+                raise NotFoundError(f"No status found for task {task}")
+            return state
+
+    def _start_connector(self, name: str, restart_tasks: bool = True) -> None:
+        """Start the connector in its target state: STOPPED has no tasks, PAUSED runs the tasks it
+        has idle, STARTED (re)generates its task configs."""
+        target = self._targets[name]
+        if target is TargetState.STOPPED:
             self._task_configs[name] = []
-            self._statuses.connector_state(name, StateInfo(State.STOPPED, self._worker.worker_id))
-            return
-        if self._worker.start_connector(name, self._configs[name], self._request_reconfiguration):
+        if self._worker.start_connector(name, self._configs[name], self._request_reconfiguration, target):
             self._reconfigure_tasks(name)
+        elif target is TargetState.PAUSED and restart_tasks and not self._worker.task_ids(name):
+            for index, task_config in enumerate(self._task_configs.get(name, [])):
+                self._worker.start_task(TaskId(name, index), self._configs[name], task_config, paused=True)
 
     def _stop_connector(self, name: str) -> None:
         self._worker.stop_tasks(self._worker.task_ids(name))
@@ -208,6 +329,31 @@ class StandaloneControlPlane:
                     self._reconfigure_tasks(name)
 
         self._reconfigure_pool.submit(reconfigure)
+
+    # --- active topics (KIP-558); like Kafka, no existence check ---------------------------------------
+
+    def active_topics(self, name: str) -> list[str]:
+        self._worker.topic_tracking.check_enabled()
+        return self._statuses.topics.topics(name)
+
+    def reset_active_topics(self, name: str) -> None:
+        self._worker.topic_tracking.check_reset_allowed()
+        # The record first, then the trackers: a topic reported in between is only reported twice.
+        self._statuses.topics.reset(name)
+        self._worker.forget_active_topics(name)
+
+    # --- offsets (KIP-875); under the lock so that no resume runs in between the check and the change --
+
+    def connector_offsets(self, name: str) -> dict[str, Any]:
+        return self._offsets.offsets(self, name)
+
+    def alter_connector_offsets(self, name: str, offsets: Sequence[ConnectorOffset]) -> str:
+        with self._lock:
+            return self._offsets.alter(self, name, offsets)
+
+    def reset_connector_offsets(self, name: str) -> str:
+        with self._lock:
+            return self._offsets.reset(self, name)
 
     def stop(self) -> None:
         """Graceful shutdown: every task stops and flushes its offsets, then every connector."""

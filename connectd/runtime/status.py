@@ -6,6 +6,7 @@ import threading
 from typing import Protocol
 
 from connectd.runtime.model import StateInfo, TaskId
+from connectd.runtime.topic_tracking import ActiveTopics, TopicStatus, now_ms
 
 
 class StatusListener(Protocol):
@@ -15,6 +16,10 @@ class StatusListener(Protocol):
 
     def task_state(self, task: TaskId, state: StateInfo) -> None: ...
 
+    def topic_active(self, connector: str, topic: str, task: int) -> None:
+        """A task used ``topic`` for the first time (KIP-558 active topics)."""
+        ...
+
 
 class MemoryStatusStore:
     """Statuses of one process (standalone keeps them in memory, as Kafka's standalone worker does)."""
@@ -23,6 +28,7 @@ class MemoryStatusStore:
         self._lock = threading.Lock()
         self._connectors: dict[str, StateInfo] = {}
         self._tasks: dict[str, dict[int, StateInfo]] = {}
+        self.topics = ActiveTopics()
 
     def connector_state(self, connector: str, state: StateInfo) -> None:
         with self._lock:
@@ -31,6 +37,9 @@ class MemoryStatusStore:
     def task_state(self, task: TaskId, state: StateInfo) -> None:
         with self._lock:
             self._tasks.setdefault(task.connector, {})[task.task] = state
+
+    def topic_active(self, connector: str, topic: str, task: int) -> None:
+        self.topics.record(TopicStatus(topic, connector, task, now_ms()))
 
     def get_connector(self, connector: str) -> StateInfo | None:
         with self._lock:
@@ -51,3 +60,5 @@ class MemoryStatusStore:
         with self._lock:
             self._connectors.pop(connector, None)
             self._tasks.pop(connector, None)
+        # Deleting a connector resets its active topics, as in Kafka.
+        self.topics.reset(connector)

@@ -11,17 +11,31 @@ from abc import ABC, abstractmethod
 from connectd.api.task import Task
 from connectd.runtime.model import State, StateInfo, TaskId
 from connectd.runtime.status import StatusListener
+from connectd.runtime.topic_tracking import TopicTracker
 
 log = logging.getLogger(__name__)
 
 
 class TaskRunner(ABC):
-    def __init__(self, task_id: TaskId, task: Task, worker_id: str, statuses: StatusListener) -> None:
+    def __init__(
+        self,
+        task_id: TaskId,
+        task: Task,
+        worker_id: str,
+        statuses: StatusListener,
+        active_topics: TopicTracker | None = None,
+    ) -> None:
         self.task_id = task_id
         self.task = task
         self.worker_id = worker_id
         self._statuses = statuses
+        # KIP-558: the execute loop records every topic it produces to or consumes from.
+        self.active_topics = active_topics or TopicTracker(task_id, statuses.topic_active)
         self._stopping = threading.Event()
+        # Set while the connector's target state is PAUSED: the loop stays alive but idle.
+        self._paused = threading.Event()
+        self._wake = threading.Event()
+        self._reported_paused = False
         self._thread = threading.Thread(target=self._run, name=f"task-{task_id}", daemon=True)
         self.failed = False
 
@@ -33,7 +47,9 @@ class TaskRunner(ABC):
         """What this runner is now, as far as the worker running it can tell."""
         if self.failed:
             return State.FAILED
-        return State.RUNNING if self._thread.is_alive() else State.UNASSIGNED
+        if not self._thread.is_alive():
+            return State.UNASSIGNED
+        return State.PAUSED if self._paused.is_set() else State.RUNNING
 
     @property
     def stopping(self) -> bool:
@@ -60,11 +76,47 @@ class TaskRunner(ABC):
         """Start the task, call ``running()`` once it is up, loop until ``stopping``, clean up."""
 
     def running(self) -> None:
-        log.info("task %s running", self.task_id)
-        self._report(State.RUNNING)
+        """Called by ``execute`` once the task started: reports RUNNING, or PAUSED if created paused."""
+        if self._paused.is_set():
+            self._reported_paused = True
+            log.info("task %s started paused", self.task_id)
+            self._report(State.PAUSED)
+        else:
+            log.info("task %s running", self.task_id)
+            self._report(State.RUNNING)
+
+    def pause(self) -> None:
+        self._paused.set()
+        self._wake.set()
+
+    def resume(self) -> None:
+        self._paused.clear()
+        self._wake.set()
+
+    def idle_if_paused(self, wait_s: float) -> bool:
+        """For the ``execute`` loop: while paused, report PAUSED once, wait up to ``wait_s`` and return
+        True (the loop must neither poll the task nor deliver to it); report RUNNING on resume."""
+        if self._paused.is_set() and not self.stopping:
+            if not self._reported_paused:
+                self._reported_paused = True
+                log.info("task %s paused", self.task_id)
+                self._report(State.PAUSED)
+            self._wake.wait(wait_s)
+            self._wake.clear()
+            return self._paused.is_set()
+        if self._reported_paused:
+            self._reported_paused = False
+            log.info("task %s resumed", self.task_id)
+            self._report(State.RUNNING)
+        return False
+
+    @property
+    def paused(self) -> bool:
+        return self._paused.is_set()
 
     def request_stop(self) -> None:
         self._stopping.set()
+        self._wake.set()
 
     def await_stop(self, timeout_s: float) -> bool:
         """Wait for the thread; a task still running after ``timeout_s`` is abandoned and reported."""

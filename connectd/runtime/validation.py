@@ -1,19 +1,23 @@
 """The connector config validation pipeline behind ``config/validate``, create and update.
 
 Order, as Kafka Connect runs it: connector class present and loadable; framework keys for the
-connector's type; the sink ``topics``/``topics.regex`` rule; the connector's own ``validate()``;
-converter sub-configs for converters the config names. The result is Connect's ``ConfigInfos`` JSON.
+connector's type and for each ``transforms``/``predicates`` alias; the sink rules (``topics`` xor
+``topics.regex``, the DLQ topic not consumed, and in distributed mode a consumer group other than
+the workers' group); the connector's own ``validate()``; converter sub-configs for converters the
+config names. The result is Connect's ``ConfigInfos`` JSON, PASSWORD values shown as ``[hidden]``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from connectd.api.config import ConfigDef, ConfigKey, ConfigValue
-from connectd.errors import BadRequestError, NotFoundError
+from connectd.api.config import ConfigKey, ConfigValue
+from connectd.errors import BadRequestError
 from connectd.plugins.registry import PluginRegistry, UnknownPluginError
 from connectd.runtime import connector_config as cc
+from connectd.runtime.alias_configs import alias_def
 
 
 def java_map_string(config: Mapping[str, Any]) -> str:
@@ -22,8 +26,11 @@ def java_map_string(config: Mapping[str, Any]) -> str:
 
 
 class ConnectorConfigValidator:
-    def __init__(self, registry: PluginRegistry) -> None:
+    """``worker_group_id`` is the group of a distributed worker: a sink's consumer group may not be it."""
+
+    def __init__(self, registry: PluginRegistry, worker_group_id: str | None = None) -> None:
         self._registry = registry
+        self._worker_group_id = worker_group_id
 
     def validate(self, config: Mapping[str, str | None]) -> dict[str, Any]:
         """``ConfigInfos`` for a config. Raises BadRequestError if the class is missing or unknown."""
@@ -34,10 +41,13 @@ class ConnectorConfigValidator:
         connector_type = self._registry.connector_type(class_name)
         connector = connector_cls()
 
-        framework = cc.framework_def(connector_type, dict(config))
+        framework = cc.framework_def(connector_type, dict(config)).merged(alias_def(config, self._registry))
         framework_values = framework.validate(config)
         if connector_type == "sink":
             _check_sink_topics(config, framework_values)
+            _check_dead_letter_topic(config, framework_values)
+            if self._worker_group_id:
+                _check_consumer_group(config, framework_values, self._worker_group_id)
         for key in cc.CONVERTER_KEYS:
             if config.get(key):
                 try:
@@ -46,7 +56,7 @@ class ConnectorConfigValidator:
                     framework_values[key].add_error(str(exc))
 
         entries: list[tuple[ConfigKey | None, ConfigValue]] = [
-            (framework.keys[name], value) for name, value in framework_values.items()
+            (framework.keys.get(name), value) for name, value in framework_values.items()
         ]
         plugin_def = connector.config_def()
         plugin_values = connector.validate({k: v for k, v in config.items()})
@@ -118,6 +128,53 @@ def _check_sink_topics(config: Mapping[str, str | None], values: dict[str, Confi
     values[cc.TOPICS_REGEX].add_error(message)
 
 
+def _check_dead_letter_topic(config: Mapping[str, str | None], values: dict[str, ConfigValue]) -> None:
+    """A sink may not consume its own dead letter queue."""
+    dlq = (config.get(cc.DLQ_TOPIC) or "").strip()
+    if not dlq:
+        return
+    topics_value = config.get(cc.TOPICS) or ""
+    topics = [t.strip() for t in topics_value.split(",") if t.strip()]
+    if dlq in topics:
+        values[cc.TOPICS].add_error(
+            f"The DLQ topic '{dlq}' may not be included in the list of topics "
+            f"('{cc.TOPICS}=[{', '.join(topics)}]') consumed by the connector"
+        )
+    regex = config.get(cc.TOPICS_REGEX) or ""
+    if regex.strip():
+        try:
+            matched = re.fullmatch(regex, dlq) is not None
+        except re.error:
+            return  # the invalid regex is reported on topics.regex itself
+        if matched:
+            values[cc.TOPICS_REGEX].add_error(
+                f"The DLQ topic '{dlq}' may not be matched by the regex for the topics "
+                f"('{cc.TOPICS_REGEX}={regex}') consumed by the connector"
+            )
+
+
+def _check_consumer_group(
+    config: Mapping[str, str | None], values: dict[str, ConfigValue], worker_group_id: str
+) -> None:
+    """Distributed mode: a sink's consumer group (``connect-{name}`` unless overridden) may not be the
+    workers' own group."""
+    override = config.get(cc.CONSUMER_GROUP_OVERRIDE)
+    if override is not None:
+        if override == worker_group_id:
+            key = cc.CONSUMER_GROUP_OVERRIDE
+            value = values.setdefault(key, ConfigValue(key, override))
+            value.add_error(
+                f"Consumer group {override} conflicts with Connect worker group {worker_group_id}"
+            )
+        return
+    name = values[cc.NAME].value
+    if name is not None and f"connect-{name}" == worker_group_id:
+        values[cc.NAME].add_error(
+            f"Consumer group for sink connector named {name} conflicts with Connect worker group "
+            f"{worker_group_id}"
+        )
+
+
 def _config_infos(class_name: str, entries: list[tuple[ConfigKey | None, ConfigValue]]) -> dict[str, Any]:
     groups: list[str] = []
     configs: list[dict[str, Any]] = []
@@ -131,14 +188,3 @@ def _config_infos(class_name: str, entries: list[tuple[ConfigKey | None, ConfigV
         configs.append({"definition": definition.to_info() if definition else None, "value": value.to_info()})
     return {"name": class_name, "error_count": error_count, "groups": groups, "configs": configs}
 
-
-def plugin_config_keys(registry: PluginRegistry, plugin: str) -> list[dict[str, Any]]:
-    """``GET /connector-plugins/{plugin}/config``: the plugin's keys, then the framework's."""
-    found = registry.find(plugin)
-    if found is None:
-        raise NotFoundError(f"Unknown plugin {plugin}.")
-    if found.type in ("source", "sink"):
-        definition: ConfigDef = found.cls().config_def().merged(cc.framework_def(found.type))
-    else:
-        definition = found.cls.config_def()
-    return [key.to_info() for key in definition.keys.values()]

@@ -20,12 +20,13 @@ from connectd.config import WorkerConfig
 from connectd.plugins.registry import PluginRegistry
 from connectd.runtime import client_configs
 from connectd.runtime import connector_config as cc
-from connectd.runtime.model import State, StateInfo, TaskId
+from connectd.runtime.model import State, StateInfo, TargetState, TaskId
 from connectd.runtime.sink_runner import SinkTaskRunner
 from connectd.runtime.source_runner import SourceTaskRunner
 from connectd.runtime.status import StatusListener
 from connectd.runtime.task_runner import TaskRunner, stop_runners
 from connectd.runtime.topic_creation import TopicCreator
+from connectd.runtime.topic_tracking import TopicTrackingSettings
 from connectd.storage.offsets import OffsetBackend
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class Worker:
         self.registry = registry
         self.offsets = offsets
         self._statuses = statuses
+        self.topic_tracking = TopicTrackingSettings.from_config(config)
         self._lock = threading.RLock()
         self._connectors: dict[str, tuple[Connector, dict[str, str]]] = {}
         self._tasks: dict[TaskId, TaskRunner] = {}
@@ -74,9 +76,18 @@ class Worker:
         self._statuses.connector_state(name, StateInfo(state, self.worker_id, trace, version or None))
 
     def start_connector(
-        self, name: str, config: Mapping[str, str], on_reconfigure: Callable[[str], None]
+        self,
+        name: str,
+        config: Mapping[str, str],
+        on_reconfigure: Callable[[str], None],
+        target: TargetState = TargetState.STARTED,
     ) -> bool:
-        """Instantiate and start a connector; a failure is reported as FAILED, never raised."""
+        """Instantiate and start a connector; a failure is reported as FAILED, never raised. A PAUSED or
+        STOPPED target only reports that state: like Kafka, a paused connector has no live instance.
+        Returns True when the connector runs (its task configs can be generated)."""
+        if target is not TargetState.STARTED:
+            self._connector_state(name, State.PAUSED if target is TargetState.PAUSED else State.STOPPED)
+            return False
         connector: Connector | None = None
         try:
             connector = self.registry.connector_class(config[cc.CONNECTOR_CLASS])()
@@ -138,6 +149,20 @@ class Worker:
             log.exception("connector %s raised in stop()", name)
         log.info("connector %s stopped", name)
 
+    def transition_connector(
+        self,
+        name: str,
+        config: Mapping[str, str],
+        target: TargetState,
+        on_reconfigure: Callable[[str], None],
+    ) -> bool:
+        """Move a connector this worker holds to a new target state. Its tasks pause or resume in
+        place (never restarted); a STOPPED connector's tasks are removed by its owner, which clears
+        its task configs. Returns True when the connector runs again (regenerate task configs)."""
+        self.stop_connector(name)
+        self.set_tasks_paused(self.task_ids(name), target is TargetState.PAUSED)
+        return self.start_connector(name, config, on_reconfigure, target)
+
     def is_running(self, name: str) -> bool:
         with self._lock:
             return name in self._connectors
@@ -156,11 +181,18 @@ class Worker:
         return converter
 
     def start_task(
-        self, task_id: TaskId, connector_config: Mapping[str, str], task_config: Mapping[str, str]
+        self,
+        task_id: TaskId,
+        connector_config: Mapping[str, str],
+        task_config: Mapping[str, str],
+        paused: bool = False,
     ) -> None:
-        """Start one task on its own thread; a failure to build it is reported as FAILED."""
+        """Start one task on its own thread (idle from the start when ``paused``); a failure to build
+        it is reported as FAILED."""
         try:
             runner = self._build_runner(task_id, connector_config, task_config)
+            if paused:
+                runner.pause()
         except Exception:
             trace = traceback.format_exc()
             log.error("task %s failed to start: %s", task_id, trace.strip().splitlines()[-1])
@@ -184,6 +216,7 @@ class Worker:
             "value_converter": self._converter(connector_config, cc.VALUE_CONVERTER, False),
             "header_converter": self._converter(connector_config, cc.HEADER_CONVERTER, False),
             "offset_flush_interval_ms": int(self.config["offset.flush.interval.ms"]),
+            "active_topics": self.topic_tracking.tracker(task_id, self._statuses.topic_active),
         }
         if isinstance(task, SourceTask):
             creator = TopicCreator.for_connector(
@@ -221,6 +254,20 @@ class Worker:
         if not runners:
             return []
         return stop_runners(runners, int(self.config["task.shutdown.graceful.timeout.ms"]) / 1000)
+
+    def set_tasks_paused(self, task_ids: Iterable[TaskId], paused: bool) -> None:
+        with self._lock:
+            runners = [r for r in (self._tasks.get(t) for t in task_ids) if r is not None]
+        for runner in runners:
+            runner.pause() if paused else runner.resume()
+
+    def forget_active_topics(self, connector: str | None = None) -> None:
+        """After active topics were reset: the tasks (of ``connector``, or all) report each topic again
+        on its next use."""
+        with self._lock:
+            runners = [r for t, r in self._tasks.items() if connector is None or t.connector == connector]
+        for runner in runners:
+            runner.active_topics.forget()
 
     def task_ids(self, connector: str | None = None) -> list[TaskId]:
         with self._lock:

@@ -5,11 +5,13 @@ Java worker and existing tooling can read and share the topic:
 
 * key ``status-connector-<name>`` or ``status-task-<name>-<n>`` (UTF-8);
 * value ``{"state":"RUNNING","trace":null,"worker_id":"host:port","generation":N}``, plus
-  ``"version"`` when the instance reported one; a tombstone (null value) removes the status.
+  ``"version"`` when the instance reported one; a tombstone (null value) removes the status;
+* active topics (KIP-558): key ``status-topic-<topic>:connector-<name>``, value
+  ``{"topic":{"name":..,"connector":..,"task":N,"discoverTimestamp":ms}}``; a tombstone forgets it.
 
-Java's ``status-topic-*`` records (topics a connector used) are read and ignored; anything else unknown
-or malformed is skipped with a warning naming its key. Each key is independent, so the topic can have
-many partitions: replay only needs each key's own order, which a partition keeps.
+Anything else unknown or malformed is skipped with a warning naming its key. Each key is
+independent, so the topic can have many partitions: replay only needs each key's own order, which a
+partition keeps.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ import logging
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from connectd.runtime.model import State, StateInfo, TaskId
+from connectd.runtime.topic_tracking import TopicStatus
 from connectd.storage.kafka_log import KafkaStoreError, KafkaTopicLog, Record
 
 log = logging.getLogger(__name__)
@@ -32,18 +35,21 @@ StatusStoreError = KafkaStoreError
 
 CONNECTOR_STATUS_PREFIX = "status-connector-"
 TASK_STATUS_PREFIX = "status-task-"
-# Java's active-topic records (KIP-558); connectd does not track them.
+# Active-topic records (KIP-558): status-topic-<topic>:connector-<connector>.
 TOPIC_STATUS_PREFIX = "status-topic-"
+TOPIC_STATUS_SEPARATOR = ":connector-"
 
 _TASK_SUFFIX = re.compile(r"-([0-9]+)\Z", re.ASCII)
 
 
 @dataclass
 class StatusSnapshot:
-    """Latest reported states: connector name -> state, and connector name -> task id -> state."""
+    """Latest reported states: connector name -> state, connector name -> task id -> state, and
+    connector name -> topic -> its active-topic record."""
 
     connectors: dict[str, StateInfo]
     tasks: dict[str, dict[int, StateInfo]]
+    topics: dict[str, dict[str, TopicStatus]] = field(default_factory=dict)
 
 
 class StatusStore(Protocol):
@@ -61,6 +67,12 @@ class StatusStore(Protocol):
 
     def remove_connector(self, name: str, task_count: int) -> None:
         """Tombstones for the connector and its tasks ``0..task_count-1``."""
+        ...
+
+    def put_topic_status(self, status: TopicStatus) -> None: ...
+
+    def remove_topic_statuses(self, connector: str, topics: Sequence[str]) -> None:
+        """Tombstones for these active topics of the connector."""
         ...
 
 
@@ -81,7 +93,14 @@ class TaskStatusRecord:
     generation: int = -1
 
 
-StatusRecord = ConnectorStatusRecord | TaskStatusRecord
+@dataclass(frozen=True, slots=True)
+class TopicStatusRecord:
+    connector: str
+    topic: str
+    status: TopicStatus | None  # None: removed
+
+
+StatusRecord = ConnectorStatusRecord | TaskStatusRecord | TopicStatusRecord
 
 
 def connector_status_key(name: str) -> bytes:
@@ -136,17 +155,57 @@ def encode_task_status_record(task: TaskId, state: StateInfo, generation: int) -
     return task_status_key(task), encode_status_value(state, generation)
 
 
+def topic_status_key(connector: str, topic: str) -> bytes:
+    return f"{TOPIC_STATUS_PREFIX}{topic}{TOPIC_STATUS_SEPARATOR}{connector}".encode()
+
+
+def encode_topic_status_record(status: TopicStatus) -> Record:
+    # Java's map {"topic": struct} with the struct's field order, compact like its JsonConverter.
+    value = {
+        "topic": {
+            "name": status.topic,
+            "connector": status.connector,
+            "task": status.task,
+            "discoverTimestamp": status.discover_timestamp,
+        }
+    }
+    encoded = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    return topic_status_key(status.connector, status.topic), encoded
+
+
+def encode_remove_topic_status_records(connector: str, topics: Iterable[str]) -> list[Record]:
+    return [(topic_status_key(connector, topic), None) for topic in topics]
+
+
+def decode_topic_status_value(value: bytes) -> TopicStatus:
+    """Raises ValueError when malformed."""
+    outer = json.loads(value)
+    inner = outer.get("topic") if isinstance(outer, dict) else None
+    if not isinstance(inner, dict):
+        raise ValueError(f"value is not a JSON object with a 'topic' object: {value[:200]!r}")
+    for key, kind in (("name", str), ("connector", str), ("task", int), ("discoverTimestamp", int)):
+        item = inner.get(key)
+        if not isinstance(item, kind) or isinstance(item, bool):
+            raise ValueError(f"'topic.{key}' must be {'a string' if kind is str else 'an integer'}")
+    return TopicStatus(inner["name"], inner["connector"], inner["task"], inner["discoverTimestamp"])
+
+
+def _decode_topic_status_record(text: str, value: bytes | None) -> TopicStatusRecord:
+    topic, separator, connector = text[len(TOPIC_STATUS_PREFIX) :].partition(TOPIC_STATUS_SEPARATOR)
+    if not separator or not topic or not connector:
+        raise ValueError("topic status key is not status-topic-<topic>:connector-<connector>")
+    return TopicStatusRecord(connector, topic, None if value is None else decode_topic_status_value(value))
+
+
 def encode_remove_connector_status_records(name: str, task_count: int) -> list[Record]:
     records: list[Record] = [(connector_status_key(name), None)]
     records.extend((task_status_key(TaskId(name, i)), None) for i in range(task_count))
     return records
 
 
-def decode_status_record(key: bytes, value: bytes | None) -> StatusRecord | None:
-    """Parse one status-topic record; ``None`` for Java's topic-status records, which connectd ignores.
-
-    Raises ValueError (with the reason) for anything malformed or unknown.
-    """
+def decode_status_record(key: bytes, value: bytes | None) -> StatusRecord:
+    """Parse one status-topic record; raises ValueError (with the reason) for anything malformed or
+    unknown."""
     text = key.decode("utf-8")
     if text.startswith(CONNECTOR_STATUS_PREFIX):
         name = text[len(CONNECTOR_STATUS_PREFIX) :]
@@ -165,7 +224,7 @@ def decode_status_record(key: bytes, value: bytes | None) -> StatusRecord | None
             return TaskStatusRecord(task, None)
         return TaskStatusRecord(task, *decode_status_value(value))
     if text.startswith(TOPIC_STATUS_PREFIX):
-        return None
+        return _decode_topic_status_record(text, value)
     raise ValueError("unknown key")
 
 
@@ -182,6 +241,7 @@ class StatusState:
     def __init__(self) -> None:
         self._connectors: dict[str, StateInfo] = {}
         self._tasks: dict[str, dict[int, StateInfo]] = {}
+        self._topics: dict[str, dict[str, TopicStatus]] = {}
 
     def apply(self, record: StatusRecord) -> None:
         match record:
@@ -189,6 +249,18 @@ class StatusState:
                 self.put_connector(name, state)
             case TaskStatusRecord(task, state):
                 self.put_task(task, state)
+            case TopicStatusRecord(connector, topic, status):
+                self.put_topic(connector, topic, status)
+
+    def put_topic(self, connector: str, topic: str, status: TopicStatus | None) -> None:
+        if status is not None:
+            self._topics.setdefault(connector, {})[topic] = status
+            return
+        topics = self._topics.get(connector)
+        if topics is not None:
+            topics.pop(topic, None)
+            if not topics:
+                del self._topics[connector]
 
     def put_connector(self, name: str, state: StateInfo | None) -> None:
         if state is None:
@@ -214,6 +286,7 @@ class StatusState:
                 name: {task: _copy(state) for task, state in tasks.items()}
                 for name, tasks in self._tasks.items()
             },
+            topics={name: dict(topics) for name, topics in self._topics.items()},
         )
 
 
@@ -226,8 +299,7 @@ def replay_status_records(records: Iterable[Record], topic: str = "status topic"
         except ValueError as exc:
             log.warning("skipping record %r in status topic %s: %s", key[:200], topic, exc)
             continue
-        if record is not None:
-            state.apply(record)
+        state.apply(record)
     return state
 
 
@@ -264,6 +336,15 @@ class MemoryStatusBackend:
             self._state.put_connector(name, None)
             for i in range(task_count):
                 self._state.put_task(TaskId(name, i), None)
+
+    def put_topic_status(self, status: TopicStatus) -> None:
+        with self._lock:
+            self._state.put_topic(status.connector, status.topic, status)
+
+    def remove_topic_statuses(self, connector: str, topics: Sequence[str]) -> None:
+        with self._lock:
+            for topic in topics:
+                self._state.put_topic(connector, topic, None)
 
 
 class KafkaStatusStore:
@@ -306,9 +387,10 @@ class KafkaStatusStore:
                 self._state = state
                 snapshot = state.snapshot()
         log.info(
-            "loaded %d connector and %d task statuses from status topic %s",
+            "loaded %d connector and %d task statuses and %d active topics from status topic %s",
             len(snapshot.connectors),
             sum(len(tasks) for tasks in snapshot.tasks.values()),
+            sum(len(topics) for topics in snapshot.topics.values()),
             self.topic,
         )
         return snapshot
@@ -330,6 +412,12 @@ class KafkaStatusStore:
     def remove_connector(self, name: str, task_count: int) -> None:
         self._write(encode_remove_connector_status_records(name, task_count))
 
+    def put_topic_status(self, status: TopicStatus) -> None:
+        self._write([encode_topic_status_record(status)])
+
+    def remove_topic_statuses(self, connector: str, topics: Sequence[str]) -> None:
+        self._write(encode_remove_topic_status_records(connector, topics))
+
     def _write(self, records: Sequence[Record]) -> None:
         # Decoded before sending: a record we could not read back must never reach the topic.
         decoded = [decode_status_record(key, value) for key, value in records]
@@ -337,5 +425,4 @@ class KafkaStatusStore:
             self._log.send(records)
             with self._state_lock:
                 for record in decoded:
-                    if record is not None:
-                        self._state.apply(record)
+                    self._state.apply(record)

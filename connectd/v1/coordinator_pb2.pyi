@@ -66,10 +66,12 @@ class HeartbeatRequest(_message.Message):
     def __init__(self, group_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., applied_generation: _Optional[int] = ...) -> None: ...
 
 class HeartbeatResponse(_message.Message):
-    __slots__ = ("generation",)
+    __slots__ = ("generation", "topic_resets")
     GENERATION_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_RESETS_FIELD_NUMBER: _ClassVar[int]
     generation: int
-    def __init__(self, generation: _Optional[int] = ...) -> None: ...
+    topic_resets: int
+    def __init__(self, generation: _Optional[int] = ..., topic_resets: _Optional[int] = ...) -> None: ...
 
 class WatchAssignmentsRequest(_message.Message):
     __slots__ = ("group_id", "worker_id")
@@ -144,15 +146,29 @@ class StatusUpdate(_message.Message):
     generation: int
     def __init__(self, connector: _Optional[str] = ..., task: _Optional[int] = ..., state: _Optional[_Union[_common_pb2.StateInfo, _Mapping]] = ..., generation: _Optional[int] = ...) -> None: ...
 
+class ActiveTopic(_message.Message):
+    __slots__ = ("connector", "topic", "task", "discover_timestamp_ms")
+    CONNECTOR_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    DISCOVER_TIMESTAMP_MS_FIELD_NUMBER: _ClassVar[int]
+    connector: str
+    topic: str
+    task: int
+    discover_timestamp_ms: int
+    def __init__(self, connector: _Optional[str] = ..., topic: _Optional[str] = ..., task: _Optional[int] = ..., discover_timestamp_ms: _Optional[int] = ...) -> None: ...
+
 class ReportStatusRequest(_message.Message):
-    __slots__ = ("group_id", "worker_id", "updates")
+    __slots__ = ("group_id", "worker_id", "updates", "active_topics")
     GROUP_ID_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     UPDATES_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_TOPICS_FIELD_NUMBER: _ClassVar[int]
     group_id: str
     worker_id: str
     updates: _containers.RepeatedCompositeFieldContainer[StatusUpdate]
-    def __init__(self, group_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., updates: _Optional[_Iterable[_Union[StatusUpdate, _Mapping]]] = ...) -> None: ...
+    active_topics: _containers.RepeatedCompositeFieldContainer[ActiveTopic]
+    def __init__(self, group_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., updates: _Optional[_Iterable[_Union[StatusUpdate, _Mapping]]] = ..., active_topics: _Optional[_Iterable[_Union[ActiveTopic, _Mapping]]] = ...) -> None: ...
 
 class ReportStatusResponse(_message.Message):
     __slots__ = ()
@@ -208,10 +224,12 @@ class GetConnectorRequest(_message.Message):
     def __init__(self, group_id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
 
 class GetConnectorResponse(_message.Message):
-    __slots__ = ("connector",)
+    __slots__ = ("connector", "target_state")
     CONNECTOR_FIELD_NUMBER: _ClassVar[int]
+    TARGET_STATE_FIELD_NUMBER: _ClassVar[int]
     connector: _common_pb2.ConnectorInfo
-    def __init__(self, connector: _Optional[_Union[_common_pb2.ConnectorInfo, _Mapping]] = ...) -> None: ...
+    target_state: _common_pb2.TargetState
+    def __init__(self, connector: _Optional[_Union[_common_pb2.ConnectorInfo, _Mapping]] = ..., target_state: _Optional[_Union[_common_pb2.TargetState, str]] = ...) -> None: ...
 
 class CreateConnectorRequest(_message.Message):
     __slots__ = ("group_id", "name", "config", "initial_state")
@@ -360,3 +378,146 @@ class DescribeGroupResponse(_message.Message):
     members: _containers.RepeatedCompositeFieldContainer[GroupMember]
     storage: StorageTopics
     def __init__(self, members: _Optional[_Iterable[_Union[GroupMember, _Mapping]]] = ..., storage: _Optional[_Union[StorageTopics, _Mapping]] = ...) -> None: ...
+
+class PatchConnectorConfigRequest(_message.Message):
+    __slots__ = ("group_id", "name", "set", "remove")
+    class SetEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SET_FIELD_NUMBER: _ClassVar[int]
+    REMOVE_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    name: str
+    set: _containers.ScalarMap[str, str]
+    remove: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, group_id: _Optional[str] = ..., name: _Optional[str] = ..., set: _Optional[_Mapping[str, str]] = ..., remove: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class PatchConnectorConfigResponse(_message.Message):
+    __slots__ = ("connector",)
+    CONNECTOR_FIELD_NUMBER: _ClassVar[int]
+    connector: _common_pb2.ConnectorInfo
+    def __init__(self, connector: _Optional[_Union[_common_pb2.ConnectorInfo, _Mapping]] = ...) -> None: ...
+
+class SetTargetStateRequest(_message.Message):
+    __slots__ = ("group_id", "name", "target_state")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TARGET_STATE_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    name: str
+    target_state: _common_pb2.TargetState
+    def __init__(self, group_id: _Optional[str] = ..., name: _Optional[str] = ..., target_state: _Optional[_Union[_common_pb2.TargetState, str]] = ...) -> None: ...
+
+class SetTargetStateResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class RestartConnectorAndTasksRequest(_message.Message):
+    __slots__ = ("group_id", "name", "include_tasks", "only_failed")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_TASKS_FIELD_NUMBER: _ClassVar[int]
+    ONLY_FAILED_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    name: str
+    include_tasks: bool
+    only_failed: bool
+    def __init__(self, group_id: _Optional[str] = ..., name: _Optional[str] = ..., include_tasks: _Optional[bool] = ..., only_failed: _Optional[bool] = ...) -> None: ...
+
+class RestartConnectorAndTasksResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: _common_pb2.ConnectorStatus
+    def __init__(self, status: _Optional[_Union[_common_pb2.ConnectorStatus, _Mapping]] = ...) -> None: ...
+
+class RestartAssignedTaskRequest(_message.Message):
+    __slots__ = ("group_id", "id")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    id: _common_pb2.TaskId
+    def __init__(self, group_id: _Optional[str] = ..., id: _Optional[_Union[_common_pb2.TaskId, _Mapping]] = ...) -> None: ...
+
+class RestartAssignedTaskResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetTaskStatusRequest(_message.Message):
+    __slots__ = ("group_id", "id")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    id: _common_pb2.TaskId
+    def __init__(self, group_id: _Optional[str] = ..., id: _Optional[_Union[_common_pb2.TaskId, _Mapping]] = ...) -> None: ...
+
+class GetTaskStatusResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: _common_pb2.TaskStatus
+    def __init__(self, status: _Optional[_Union[_common_pb2.TaskStatus, _Mapping]] = ...) -> None: ...
+
+class GetActiveTopicsRequest(_message.Message):
+    __slots__ = ("group_id", "name")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    name: str
+    def __init__(self, group_id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class GetActiveTopicsResponse(_message.Message):
+    __slots__ = ("topics",)
+    TOPICS_FIELD_NUMBER: _ClassVar[int]
+    topics: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, topics: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ResetActiveTopicsRequest(_message.Message):
+    __slots__ = ("group_id", "name")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    name: str
+    def __init__(self, group_id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class ResetActiveTopicsResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetConnectorPluginConfigRequest(_message.Message):
+    __slots__ = ("group_id", "plugin", "version")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    PLUGIN_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    plugin: str
+    version: str
+    def __init__(self, group_id: _Optional[str] = ..., plugin: _Optional[str] = ..., version: _Optional[str] = ...) -> None: ...
+
+class GetConnectorPluginConfigResponse(_message.Message):
+    __slots__ = ("keys",)
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    keys: _containers.RepeatedCompositeFieldContainer[_common_pb2.ConfigKeyInfo]
+    def __init__(self, keys: _Optional[_Iterable[_Union[_common_pb2.ConfigKeyInfo, _Mapping]]] = ...) -> None: ...
+
+class SetClusterLoggerLevelRequest(_message.Message):
+    __slots__ = ("group_id", "logger", "level")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    LOGGER_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    logger: str
+    level: str
+    def __init__(self, group_id: _Optional[str] = ..., logger: _Optional[str] = ..., level: _Optional[str] = ...) -> None: ...
+
+class SetClusterLoggerLevelResponse(_message.Message):
+    __slots__ = ("applied_worker_ids", "failed_worker_ids")
+    APPLIED_WORKER_IDS_FIELD_NUMBER: _ClassVar[int]
+    FAILED_WORKER_IDS_FIELD_NUMBER: _ClassVar[int]
+    applied_worker_ids: _containers.RepeatedScalarFieldContainer[str]
+    failed_worker_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, applied_worker_ids: _Optional[_Iterable[str]] = ..., failed_worker_ids: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -114,6 +114,51 @@ class CoordinatorServiceStub:
                 request_serializer=connectd_dot_v1_dot_coordinator__pb2.DescribeGroupRequest.SerializeToString,
                 response_deserializer=connectd_dot_v1_dot_coordinator__pb2.DescribeGroupResponse.FromString,
                 _registered_method=True)
+        self.GetConnectorPluginConfig = channel.unary_unary(
+                '/connectd.v1.CoordinatorService/GetConnectorPluginConfig',
+                request_serializer=connectd_dot_v1_dot_coordinator__pb2.GetConnectorPluginConfigRequest.SerializeToString,
+                response_deserializer=connectd_dot_v1_dot_coordinator__pb2.GetConnectorPluginConfigResponse.FromString,
+                _registered_method=True)
+        self.SetClusterLoggerLevel = channel.unary_unary(
+                '/connectd.v1.CoordinatorService/SetClusterLoggerLevel',
+                request_serializer=connectd_dot_v1_dot_coordinator__pb2.SetClusterLoggerLevelRequest.SerializeToString,
+                response_deserializer=connectd_dot_v1_dot_coordinator__pb2.SetClusterLoggerLevelResponse.FromString,
+                _registered_method=True)
+        self.PatchConnectorConfig = channel.unary_unary(
+                '/connectd.v1.CoordinatorService/PatchConnectorConfig',
+                request_serializer=connectd_dot_v1_dot_coordinator__pb2.PatchConnectorConfigRequest.SerializeToString,
+                response_deserializer=connectd_dot_v1_dot_coordinator__pb2.PatchConnectorConfigResponse.FromString,
+                _registered_method=True)
+        self.SetTargetState = channel.unary_unary(
+                '/connectd.v1.CoordinatorService/SetTargetState',
+                request_serializer=connectd_dot_v1_dot_coordinator__pb2.SetTargetStateRequest.SerializeToString,
+                response_deserializer=connectd_dot_v1_dot_coordinator__pb2.SetTargetStateResponse.FromString,
+                _registered_method=True)
+        self.RestartConnectorAndTasks = channel.unary_unary(
+                '/connectd.v1.CoordinatorService/RestartConnectorAndTasks',
+                request_serializer=connectd_dot_v1_dot_coordinator__pb2.RestartConnectorAndTasksRequest.SerializeToString,
+                response_deserializer=connectd_dot_v1_dot_coordinator__pb2.RestartConnectorAndTasksResponse.FromString,
+                _registered_method=True)
+        self.RestartAssignedTask = channel.unary_unary(
+                '/connectd.v1.CoordinatorService/RestartAssignedTask',
+                request_serializer=connectd_dot_v1_dot_coordinator__pb2.RestartAssignedTaskRequest.SerializeToString,
+                response_deserializer=connectd_dot_v1_dot_coordinator__pb2.RestartAssignedTaskResponse.FromString,
+                _registered_method=True)
+        self.GetTaskStatus = channel.unary_unary(
+                '/connectd.v1.CoordinatorService/GetTaskStatus',
+                request_serializer=connectd_dot_v1_dot_coordinator__pb2.GetTaskStatusRequest.SerializeToString,
+                response_deserializer=connectd_dot_v1_dot_coordinator__pb2.GetTaskStatusResponse.FromString,
+                _registered_method=True)
+        self.GetActiveTopics = channel.unary_unary(
+                '/connectd.v1.CoordinatorService/GetActiveTopics',
+                request_serializer=connectd_dot_v1_dot_coordinator__pb2.GetActiveTopicsRequest.SerializeToString,
+                response_deserializer=connectd_dot_v1_dot_coordinator__pb2.GetActiveTopicsResponse.FromString,
+                _registered_method=True)
+        self.ResetActiveTopics = channel.unary_unary(
+                '/connectd.v1.CoordinatorService/ResetActiveTopics',
+                request_serializer=connectd_dot_v1_dot_coordinator__pb2.ResetActiveTopicsRequest.SerializeToString,
+                response_deserializer=connectd_dot_v1_dot_coordinator__pb2.ResetActiveTopicsResponse.FromString,
+                _registered_method=True)
 
 
 class CoordinatorServiceServicer:
@@ -226,6 +271,74 @@ class CoordinatorServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetConnectorPluginConfig(self, request, context):
+        """A plugin's config definition, from a live worker of the group that has the plugin: NOT_FOUND and
+        INVALID_ARGUMENT as that worker answers them (see WorkerService.GetPluginConfig).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetClusterLoggerLevel(self, request, context):
+        """Cluster-scope logger level: applied to the coordinator's own process, then to every live worker of
+        the group in parallel (a worker that cannot be reached is listed, not an error). NOT_FOUND: an
+        unknown level name.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PatchConnectorConfig(self, request, context):
+        """Lifecycle calls behind the REST API.
+        Merges into a connector's config (NOT_FOUND if absent; INVALID_ARGUMENT if the result is invalid).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetTargetState(self, request, context):
+        """Pause (PAUSED), resume (STARTED) or stop (STOPPED: task configs cleared) a connector.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RestartConnectorAndTasks(self, request, context):
+        """KIP-745 restart (any flags): the owning workers restart the selected instances; returns the status snapshot
+        with RESTARTING for them. NOT_FOUND without a status; FAILED_PRECONDITION while unassigned.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RestartAssignedTask(self, request, context):
+        """Restarts one task on the worker that runs it, synchronously.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTaskStatus(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetActiveTopics(self, request, context):
+        """Active topics (KIP-558) behind the REST API; neither checks that the connector exists (as Kafka).
+        The topics a connector's tasks used since its creation or the last reset, sorted.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResetActiveTopics(self, request, context):
+        """Forgets them (tombstones in the status topic) and moves HeartbeatResponse.topic_resets on.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CoordinatorServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -308,6 +421,51 @@ def add_CoordinatorServiceServicer_to_server(servicer, server):
                     servicer.DescribeGroup,
                     request_deserializer=connectd_dot_v1_dot_coordinator__pb2.DescribeGroupRequest.FromString,
                     response_serializer=connectd_dot_v1_dot_coordinator__pb2.DescribeGroupResponse.SerializeToString,
+            ),
+            'GetConnectorPluginConfig': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetConnectorPluginConfig,
+                    request_deserializer=connectd_dot_v1_dot_coordinator__pb2.GetConnectorPluginConfigRequest.FromString,
+                    response_serializer=connectd_dot_v1_dot_coordinator__pb2.GetConnectorPluginConfigResponse.SerializeToString,
+            ),
+            'SetClusterLoggerLevel': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetClusterLoggerLevel,
+                    request_deserializer=connectd_dot_v1_dot_coordinator__pb2.SetClusterLoggerLevelRequest.FromString,
+                    response_serializer=connectd_dot_v1_dot_coordinator__pb2.SetClusterLoggerLevelResponse.SerializeToString,
+            ),
+            'PatchConnectorConfig': grpc.unary_unary_rpc_method_handler(
+                    servicer.PatchConnectorConfig,
+                    request_deserializer=connectd_dot_v1_dot_coordinator__pb2.PatchConnectorConfigRequest.FromString,
+                    response_serializer=connectd_dot_v1_dot_coordinator__pb2.PatchConnectorConfigResponse.SerializeToString,
+            ),
+            'SetTargetState': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetTargetState,
+                    request_deserializer=connectd_dot_v1_dot_coordinator__pb2.SetTargetStateRequest.FromString,
+                    response_serializer=connectd_dot_v1_dot_coordinator__pb2.SetTargetStateResponse.SerializeToString,
+            ),
+            'RestartConnectorAndTasks': grpc.unary_unary_rpc_method_handler(
+                    servicer.RestartConnectorAndTasks,
+                    request_deserializer=connectd_dot_v1_dot_coordinator__pb2.RestartConnectorAndTasksRequest.FromString,
+                    response_serializer=connectd_dot_v1_dot_coordinator__pb2.RestartConnectorAndTasksResponse.SerializeToString,
+            ),
+            'RestartAssignedTask': grpc.unary_unary_rpc_method_handler(
+                    servicer.RestartAssignedTask,
+                    request_deserializer=connectd_dot_v1_dot_coordinator__pb2.RestartAssignedTaskRequest.FromString,
+                    response_serializer=connectd_dot_v1_dot_coordinator__pb2.RestartAssignedTaskResponse.SerializeToString,
+            ),
+            'GetTaskStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTaskStatus,
+                    request_deserializer=connectd_dot_v1_dot_coordinator__pb2.GetTaskStatusRequest.FromString,
+                    response_serializer=connectd_dot_v1_dot_coordinator__pb2.GetTaskStatusResponse.SerializeToString,
+            ),
+            'GetActiveTopics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetActiveTopics,
+                    request_deserializer=connectd_dot_v1_dot_coordinator__pb2.GetActiveTopicsRequest.FromString,
+                    response_serializer=connectd_dot_v1_dot_coordinator__pb2.GetActiveTopicsResponse.SerializeToString,
+            ),
+            'ResetActiveTopics': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetActiveTopics,
+                    request_deserializer=connectd_dot_v1_dot_coordinator__pb2.ResetActiveTopicsRequest.FromString,
+                    response_serializer=connectd_dot_v1_dot_coordinator__pb2.ResetActiveTopicsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -742,6 +900,249 @@ class CoordinatorService:
             '/connectd.v1.CoordinatorService/DescribeGroup',
             connectd_dot_v1_dot_coordinator__pb2.DescribeGroupRequest.SerializeToString,
             connectd_dot_v1_dot_coordinator__pb2.DescribeGroupResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetConnectorPluginConfig(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectd.v1.CoordinatorService/GetConnectorPluginConfig',
+            connectd_dot_v1_dot_coordinator__pb2.GetConnectorPluginConfigRequest.SerializeToString,
+            connectd_dot_v1_dot_coordinator__pb2.GetConnectorPluginConfigResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetClusterLoggerLevel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectd.v1.CoordinatorService/SetClusterLoggerLevel',
+            connectd_dot_v1_dot_coordinator__pb2.SetClusterLoggerLevelRequest.SerializeToString,
+            connectd_dot_v1_dot_coordinator__pb2.SetClusterLoggerLevelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PatchConnectorConfig(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectd.v1.CoordinatorService/PatchConnectorConfig',
+            connectd_dot_v1_dot_coordinator__pb2.PatchConnectorConfigRequest.SerializeToString,
+            connectd_dot_v1_dot_coordinator__pb2.PatchConnectorConfigResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetTargetState(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectd.v1.CoordinatorService/SetTargetState',
+            connectd_dot_v1_dot_coordinator__pb2.SetTargetStateRequest.SerializeToString,
+            connectd_dot_v1_dot_coordinator__pb2.SetTargetStateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RestartConnectorAndTasks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectd.v1.CoordinatorService/RestartConnectorAndTasks',
+            connectd_dot_v1_dot_coordinator__pb2.RestartConnectorAndTasksRequest.SerializeToString,
+            connectd_dot_v1_dot_coordinator__pb2.RestartConnectorAndTasksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RestartAssignedTask(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectd.v1.CoordinatorService/RestartAssignedTask',
+            connectd_dot_v1_dot_coordinator__pb2.RestartAssignedTaskRequest.SerializeToString,
+            connectd_dot_v1_dot_coordinator__pb2.RestartAssignedTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTaskStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectd.v1.CoordinatorService/GetTaskStatus',
+            connectd_dot_v1_dot_coordinator__pb2.GetTaskStatusRequest.SerializeToString,
+            connectd_dot_v1_dot_coordinator__pb2.GetTaskStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetActiveTopics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectd.v1.CoordinatorService/GetActiveTopics',
+            connectd_dot_v1_dot_coordinator__pb2.GetActiveTopicsRequest.SerializeToString,
+            connectd_dot_v1_dot_coordinator__pb2.GetActiveTopicsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetActiveTopics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectd.v1.CoordinatorService/ResetActiveTopics',
+            connectd_dot_v1_dot_coordinator__pb2.ResetActiveTopicsRequest.SerializeToString,
+            connectd_dot_v1_dot_coordinator__pb2.ResetActiveTopicsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -31,6 +31,16 @@ class RestartTaskResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class RestartConnectorRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class RestartConnectorResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
 class DescribeTasksRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
@@ -70,3 +80,51 @@ class DescribeTasksResponse(_message.Message):
     connectors: _containers.RepeatedCompositeFieldContainer[ConnectorDetails]
     tasks: _containers.RepeatedCompositeFieldContainer[TaskDetails]
     def __init__(self, worker_id: _Optional[str] = ..., applied_generation: _Optional[int] = ..., connectors: _Optional[_Iterable[_Union[ConnectorDetails, _Mapping]]] = ..., tasks: _Optional[_Iterable[_Union[TaskDetails, _Mapping]]] = ...) -> None: ...
+
+class GetPluginConfigRequest(_message.Message):
+    __slots__ = ("plugin", "version")
+    PLUGIN_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    plugin: str
+    version: str
+    def __init__(self, plugin: _Optional[str] = ..., version: _Optional[str] = ...) -> None: ...
+
+class GetPluginConfigResponse(_message.Message):
+    __slots__ = ("keys",)
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    keys: _containers.RepeatedCompositeFieldContainer[_common_pb2.ConfigKeyInfo]
+    def __init__(self, keys: _Optional[_Iterable[_Union[_common_pb2.ConfigKeyInfo, _Mapping]]] = ...) -> None: ...
+
+class SetLoggerLevelRequest(_message.Message):
+    __slots__ = ("logger", "level")
+    LOGGER_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    logger: str
+    level: str
+    def __init__(self, logger: _Optional[str] = ..., level: _Optional[str] = ...) -> None: ...
+
+class SetLoggerLevelResponse(_message.Message):
+    __slots__ = ("changed_loggers",)
+    CHANGED_LOGGERS_FIELD_NUMBER: _ClassVar[int]
+    changed_loggers: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, changed_loggers: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListLoggerLevelsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class LoggerLevel(_message.Message):
+    __slots__ = ("logger", "level", "last_modified_ms")
+    LOGGER_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    LAST_MODIFIED_MS_FIELD_NUMBER: _ClassVar[int]
+    logger: str
+    level: str
+    last_modified_ms: int
+    def __init__(self, logger: _Optional[str] = ..., level: _Optional[str] = ..., last_modified_ms: _Optional[int] = ...) -> None: ...
+
+class ListLoggerLevelsResponse(_message.Message):
+    __slots__ = ("loggers",)
+    LOGGERS_FIELD_NUMBER: _ClassVar[int]
+    loggers: _containers.RepeatedCompositeFieldContainer[LoggerLevel]
+    def __init__(self, loggers: _Optional[_Iterable[_Union[LoggerLevel, _Mapping]]] = ...) -> None: ...

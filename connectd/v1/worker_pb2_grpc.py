@@ -44,10 +44,30 @@ class WorkerServiceStub:
                 request_serializer=connectd_dot_v1_dot_worker__pb2.RestartTaskRequest.SerializeToString,
                 response_deserializer=connectd_dot_v1_dot_worker__pb2.RestartTaskResponse.FromString,
                 _registered_method=True)
+        self.RestartConnector = channel.unary_unary(
+                '/connectd.v1.WorkerService/RestartConnector',
+                request_serializer=connectd_dot_v1_dot_worker__pb2.RestartConnectorRequest.SerializeToString,
+                response_deserializer=connectd_dot_v1_dot_worker__pb2.RestartConnectorResponse.FromString,
+                _registered_method=True)
         self.DescribeTasks = channel.unary_unary(
                 '/connectd.v1.WorkerService/DescribeTasks',
                 request_serializer=connectd_dot_v1_dot_worker__pb2.DescribeTasksRequest.SerializeToString,
                 response_deserializer=connectd_dot_v1_dot_worker__pb2.DescribeTasksResponse.FromString,
+                _registered_method=True)
+        self.GetPluginConfig = channel.unary_unary(
+                '/connectd.v1.WorkerService/GetPluginConfig',
+                request_serializer=connectd_dot_v1_dot_worker__pb2.GetPluginConfigRequest.SerializeToString,
+                response_deserializer=connectd_dot_v1_dot_worker__pb2.GetPluginConfigResponse.FromString,
+                _registered_method=True)
+        self.SetLoggerLevel = channel.unary_unary(
+                '/connectd.v1.WorkerService/SetLoggerLevel',
+                request_serializer=connectd_dot_v1_dot_worker__pb2.SetLoggerLevelRequest.SerializeToString,
+                response_deserializer=connectd_dot_v1_dot_worker__pb2.SetLoggerLevelResponse.FromString,
+                _registered_method=True)
+        self.ListLoggerLevels = channel.unary_unary(
+                '/connectd.v1.WorkerService/ListLoggerLevels',
+                request_serializer=connectd_dot_v1_dot_worker__pb2.ListLoggerLevelsRequest.SerializeToString,
+                response_deserializer=connectd_dot_v1_dot_worker__pb2.ListLoggerLevelsResponse.FromString,
                 _registered_method=True)
 
 
@@ -68,8 +88,39 @@ class WorkerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RestartConnector(self, request, context):
+        """Stops and starts one connector instance this worker runs, in its target state.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def DescribeTasks(self, request, context):
         """Live details of the connectors and tasks this worker runs.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPluginConfig(self, request, context):
+        """A plugin's config definition (GET /connector-plugins/{plugin}/config) from this worker's plugins.
+        NOT_FOUND: no such plugin; INVALID_ARGUMENT: a malformed version, no installed version matching
+        it, or a class that is not a plugin.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetLoggerLevel(self, request, context):
+        """Sets a logger namespace's level in this worker's process (cluster-scope /admin/loggers).
+        INVALID_ARGUMENT: no level; NOT_FOUND: an unknown level name (Kafka's REST answers 404 too).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLoggerLevels(self, request, context):
+        """The logger levels of this worker's process, as GET /admin/loggers shows them.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -88,10 +139,30 @@ def add_WorkerServiceServicer_to_server(servicer, server):
                     request_deserializer=connectd_dot_v1_dot_worker__pb2.RestartTaskRequest.FromString,
                     response_serializer=connectd_dot_v1_dot_worker__pb2.RestartTaskResponse.SerializeToString,
             ),
+            'RestartConnector': grpc.unary_unary_rpc_method_handler(
+                    servicer.RestartConnector,
+                    request_deserializer=connectd_dot_v1_dot_worker__pb2.RestartConnectorRequest.FromString,
+                    response_serializer=connectd_dot_v1_dot_worker__pb2.RestartConnectorResponse.SerializeToString,
+            ),
             'DescribeTasks': grpc.unary_unary_rpc_method_handler(
                     servicer.DescribeTasks,
                     request_deserializer=connectd_dot_v1_dot_worker__pb2.DescribeTasksRequest.FromString,
                     response_serializer=connectd_dot_v1_dot_worker__pb2.DescribeTasksResponse.SerializeToString,
+            ),
+            'GetPluginConfig': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPluginConfig,
+                    request_deserializer=connectd_dot_v1_dot_worker__pb2.GetPluginConfigRequest.FromString,
+                    response_serializer=connectd_dot_v1_dot_worker__pb2.GetPluginConfigResponse.SerializeToString,
+            ),
+            'SetLoggerLevel': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetLoggerLevel,
+                    request_deserializer=connectd_dot_v1_dot_worker__pb2.SetLoggerLevelRequest.FromString,
+                    response_serializer=connectd_dot_v1_dot_worker__pb2.SetLoggerLevelResponse.SerializeToString,
+            ),
+            'ListLoggerLevels': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLoggerLevels,
+                    request_deserializer=connectd_dot_v1_dot_worker__pb2.ListLoggerLevelsRequest.FromString,
+                    response_serializer=connectd_dot_v1_dot_worker__pb2.ListLoggerLevelsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -159,6 +230,33 @@ class WorkerService:
             _registered_method=True)
 
     @staticmethod
+    def RestartConnector(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectd.v1.WorkerService/RestartConnector',
+            connectd_dot_v1_dot_worker__pb2.RestartConnectorRequest.SerializeToString,
+            connectd_dot_v1_dot_worker__pb2.RestartConnectorResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def DescribeTasks(request,
             target,
             options=(),
@@ -175,6 +273,87 @@ class WorkerService:
             '/connectd.v1.WorkerService/DescribeTasks',
             connectd_dot_v1_dot_worker__pb2.DescribeTasksRequest.SerializeToString,
             connectd_dot_v1_dot_worker__pb2.DescribeTasksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPluginConfig(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectd.v1.WorkerService/GetPluginConfig',
+            connectd_dot_v1_dot_worker__pb2.GetPluginConfigRequest.SerializeToString,
+            connectd_dot_v1_dot_worker__pb2.GetPluginConfigResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetLoggerLevel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectd.v1.WorkerService/SetLoggerLevel',
+            connectd_dot_v1_dot_worker__pb2.SetLoggerLevelRequest.SerializeToString,
+            connectd_dot_v1_dot_worker__pb2.SetLoggerLevelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLoggerLevels(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectd.v1.WorkerService/ListLoggerLevels',
+            connectd_dot_v1_dot_worker__pb2.ListLoggerLevelsRequest.SerializeToString,
+            connectd_dot_v1_dot_worker__pb2.ListLoggerLevelsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -12,6 +12,16 @@ from connectd.errors import BadRequestError, NotFoundError
 from connectd.runtime.model import TargetState
 from gateway.dependencies import Control, config_map, json_body
 from gateway.errors import RequestError
+from gateway.schemas import (
+    CONFIG_MAP,
+    ConnectorInfo,
+    ConnectorStateInfo,
+    CreateConnectorRequest,
+    TaskInfo,
+    body,
+    error_responses,
+    json_request_body,
+)
 
 router = APIRouter(prefix="/connectors", tags=["connectors"])
 
@@ -36,7 +46,11 @@ def _check_name(config: dict[str, str | None], name: str) -> dict[str, str]:
     return {**config, "name": name}  # type: ignore[dict-item]
 
 
-@router.get("", summary="Connector names, or a map of them expanded with status and/or info")
+@router.get(
+    "",
+    summary="Connector names, or a map of them expanded with status and/or info",
+    responses={200: body(list[str] | dict[str, dict[str, Any]], "Names, or a map name -> {status, info}")},
+)
 def list_connectors(control: Control, expand: Annotated[list[str] | None, Query()] = None) -> Any:
     names = control.connector_names()
     if not expand:
@@ -55,7 +69,13 @@ def list_connectors(control: Control, expand: Annotated[list[str] | None, Query(
     return result
 
 
-@router.post("", status_code=201, summary="Create a connector")
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a connector",
+    responses={201: body(ConnectorInfo, "Created; Location names it"), **error_responses(400, 409, 415)},
+    openapi_extra=json_request_body(CreateConnectorRequest, "The connector's name, config and initial state"),
+)
 async def create_connector(request: Request, control: Control) -> JSONResponse:
     body = await json_body(request)
     if not isinstance(body, dict):
@@ -85,23 +105,41 @@ async def _in_thread(fn: Any, *args: Any) -> Any:
     return await run_in_threadpool(fn, *args)
 
 
-@router.get("/{name}", summary="Connector info: config, tasks, type")
+@router.get(
+    "/{name}",
+    summary="Connector info: config, tasks, type",
+    responses={200: body(ConnectorInfo), **error_responses(404)},
+)
 def get_connector(name: str, control: Control) -> dict[str, Any]:
     return control.connector_info(name).to_dict()
 
 
-@router.delete("/{name}", status_code=204, summary="Delete a connector (offsets are kept)")
+@router.delete(
+    "/{name}",
+    status_code=204,
+    summary="Delete a connector (offsets are kept)",
+    responses=error_responses(404),
+)
 def delete_connector(name: str, control: Control) -> Response:
     control.delete_connector(name)
     return Response(status_code=204)
 
 
-@router.get("/{name}/config", summary="The connector's stored config")
+@router.get("/{name}/config", summary="The connector's stored config", responses=error_responses(404))
 def get_config(name: str, control: Control) -> dict[str, str]:
     return control.connector_config(name)
 
 
-@router.put("/{name}/config", summary="Create or replace a connector's config")
+@router.put(
+    "/{name}/config",
+    summary="Create or replace a connector's config",
+    responses={
+        200: body(ConnectorInfo, "Replaced"),
+        201: body(ConnectorInfo, "Created; Location names it"),
+        **error_responses(400, 415),
+    },
+    openapi_extra=json_request_body(CONFIG_MAP, "The whole config; keys left out are removed"),
+)
 async def put_config(name: str, request: Request, control: Control) -> JSONResponse:
     config = _check_name(config_map(await json_body(request), "request body"), name)
     created, info = await _in_thread(control.put_connector_config, name, config)
@@ -110,11 +148,31 @@ async def put_config(name: str, request: Request, control: Control) -> JSONRespo
     return JSONResponse(info.to_dict(), status_code=200)
 
 
-@router.get("/{name}/status", summary="Connector and task states")
+@router.patch(
+    "/{name}/config",
+    summary="Merge into a connector's config (null removes a key)",
+    responses={200: body(ConnectorInfo), **error_responses(400, 404, 415)},
+    openapi_extra=json_request_body(CONFIG_MAP, "Keys to set; a null value removes the key"),
+)
+async def patch_config(name: str, request: Request, control: Control) -> dict[str, Any]:
+    patch = config_map(await json_body(request), "request body")
+    info = await _in_thread(control.patch_connector_config, name, patch)
+    return info.to_dict()
+
+
+@router.get(
+    "/{name}/status",
+    summary="Connector and task states",
+    responses={200: body(ConnectorStateInfo), **error_responses(404)},
+)
 def get_status(name: str, control: Control) -> dict[str, Any]:
     return control.connector_status(name).to_dict()
 
 
-@router.get("/{name}/tasks", summary="The connector's task configs")
+@router.get(
+    "/{name}/tasks",
+    summary="The connector's task configs",
+    responses={200: body(list[TaskInfo]), **error_responses(404)},
+)
 def get_tasks(name: str, control: Control) -> list[dict[str, Any]]:
     return [task.to_dict() for task in control.task_infos(name)]

@@ -13,6 +13,10 @@ import grpc
 
 from connectd.cluster.group import MemberAssignment, StorageTopics
 from connectd.errors import UnavailableError
+from connectd.runtime.connector_config import CONNECTOR_CLASS
+from connectd.runtime.connector_offsets import ConnectorOffset, ConnectorOffsetsManager
+from connectd.runtime.health import HealthCheck, WorkerStatus
+from connectd.runtime.logger_levels import LoggerAdmin
 from connectd.runtime.model import (
     ConnectorInfo,
     ConnectorStateInfo,
@@ -24,10 +28,13 @@ from connectd.runtime.model import (
     TaskInfo,
 )
 from connectd.runtime.standalone import check_validate_request, sort_plugins
+from connectd.runtime.topic_tracking import TopicStatus, TopicTrackingSettings
+from connectd.runtime.validation import raise_if_invalid
 from connectd.v1 import coordinator_pb2 as pb
 from connectd.v1 import coordinator_pb2_grpc
 from services import convert
 from services.grpc_support import domain_error_from
+from services.health_probe import grpc_health_probe
 
 T = TypeVar("T")
 
@@ -49,13 +56,28 @@ class _CoordinatorStub:
         self._channel.close()
 
 
-class CoordinatorControl:
+class CoordinatorControl(LoggerAdmin):
     """:class:`connectd.runtime.control.ConnectControl` for one group, over gRPC."""
 
-    def __init__(self, address: str, group_id: str, server_info: ServerInfo, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        address: str,
+        group_id: str,
+        server_info: ServerInfo,
+        timeout_s: float = 10.0,
+        topic_tracking: TopicTrackingSettings | None = None,
+        offsets: ConnectorOffsetsManager | None = None,
+        health: HealthCheck | None = None,
+    ) -> None:
         self._rpc = _CoordinatorStub(address, timeout_s)
+        # /health: the roles the gateway depends on answer their gRPC health checks.
+        self._health = health or HealthCheck(grpc_health_probe({"coordinator": address}))
         self.group_id = group_id
         self._server_info = server_info
+        # The gateway's own topic.tracking.* configs decide the topics endpoints' 403s, as in Kafka.
+        self._topic_tracking = topic_tracking or TopicTrackingSettings()
+        # The offsets API runs in the gateway: over the offset store and the group's Kafka cluster.
+        self._offsets = offsets
 
     def close(self) -> None:
         self._rpc.close()
@@ -97,7 +119,7 @@ class CoordinatorControl:
         request = pb.CreateConnectorRequest(
             group_id=self.group_id,
             name=name,
-            config=dict(config),
+            config=self._refuse_nulls(config),
             initial_state=convert.target_to_pb(initial_state),
         )
         return convert.connector_info_from_pb(
@@ -105,9 +127,18 @@ class CoordinatorControl:
         )
 
     def put_connector_config(self, name: str, config: Mapping[str, str]) -> tuple[bool, ConnectorInfo]:
-        request = pb.PutConnectorConfigRequest(group_id=self.group_id, name=name, config=dict(config))
+        request = pb.PutConnectorConfigRequest(
+            group_id=self.group_id, name=name, config=self._refuse_nulls(config)
+        )
         response = self._rpc.call(self._rpc.stub.PutConnectorConfig, request)
         return response.created, convert.connector_info_from_pb(response.connector)
+
+    def _refuse_nulls(self, config: Mapping[str, str | None]) -> dict[str, str]:
+        """A protobuf map cannot carry a JSON null, which validation refuses anyway: validate such a
+        config through ValidateConnectorConfig (whose entries can) for the standalone 400."""
+        if any(value is None for value in config.values()):
+            raise_if_invalid(self.validate_config(config.get(CONNECTOR_CLASS) or "", config))
+        return {key: value for key, value in config.items() if value is not None}
 
     def delete_connector(self, name: str) -> None:
         self._rpc.call(
@@ -126,6 +157,100 @@ class CoordinatorControl:
         return convert.config_infos_from_pb(
             self._rpc.call(self._rpc.stub.ValidateConnectorConfig, request).result
         )
+
+    def plugin_config(self, plugin: str, version: str | None = None) -> list[dict[str, Any]]:
+        request = pb.GetConnectorPluginConfigRequest(
+            group_id=self.group_id, plugin=plugin, version=version or ""
+        )
+        response = self._rpc.call(self._rpc.stub.GetConnectorPluginConfig, request)
+        return [convert.config_key_info_from_pb(key) for key in response.keys]
+
+    def health(self) -> WorkerStatus:
+        return self._health.check()
+
+    def _set_cluster_logger_level(self, logger: str, level: str) -> None:
+        request = pb.SetClusterLoggerLevelRequest(group_id=self.group_id, logger=logger, level=level)
+        self._rpc.call(self._rpc.stub.SetClusterLoggerLevel, request)
+
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def patch_connector_config(self, name: str, patch: Mapping[str, str | None]) -> ConnectorInfo:
+        request = pb.PatchConnectorConfigRequest(
+            group_id=self.group_id,
+            name=name,
+            set={k: v for k, v in patch.items() if v is not None},
+            remove=[k for k, v in patch.items() if v is None],
+        )
+        return convert.connector_info_from_pb(
+            self._rpc.call(self._rpc.stub.PatchConnectorConfig, request).connector
+        )
+
+    def connector_target_state(self, name: str) -> TargetState:
+        response = self._rpc.call(
+            self._rpc.stub.GetConnector, pb.GetConnectorRequest(group_id=self.group_id, name=name)
+        )
+        return convert.target_from_pb(response.target_state)
+
+    def _set_target_state(self, name: str, target: TargetState) -> None:
+        request = pb.SetTargetStateRequest(
+            group_id=self.group_id, name=name, target_state=convert.target_to_pb(target)
+        )
+        self._rpc.call(self._rpc.stub.SetTargetState, request)
+
+    def pause_connector(self, name: str) -> None:
+        self._set_target_state(name, TargetState.PAUSED)
+
+    def resume_connector(self, name: str) -> None:
+        self._set_target_state(name, TargetState.STARTED)
+
+    def stop_connector(self, name: str) -> None:
+        self._set_target_state(name, TargetState.STOPPED)
+
+    def restart_connector(
+        self, name: str, include_tasks: bool = False, only_failed: bool = False
+    ) -> ConnectorStateInfo:
+        request = pb.RestartConnectorAndTasksRequest(
+            group_id=self.group_id, name=name, include_tasks=include_tasks, only_failed=only_failed
+        )
+        return convert.status_from_pb(self._rpc.call(self._rpc.stub.RestartConnectorAndTasks, request).status)
+
+    def restart_task(self, task: TaskId) -> None:
+        request = pb.RestartAssignedTaskRequest(group_id=self.group_id, id=convert.task_id_to_pb(task))
+        self._rpc.call(self._rpc.stub.RestartAssignedTask, request)
+
+    def task_status(self, task: TaskId) -> StateInfo:
+        request = pb.GetTaskStatusRequest(group_id=self.group_id, id=convert.task_id_to_pb(task))
+        return convert.state_info_from_pb(self._rpc.call(self._rpc.stub.GetTaskStatus, request).status.state)
+
+
+    # --- active topics (KIP-558) --------------------------------------------------------------------
+
+    def active_topics(self, name: str) -> list[str]:
+        self._topic_tracking.check_enabled()
+        request = pb.GetActiveTopicsRequest(group_id=self.group_id, name=name)
+        return list(self._rpc.call(self._rpc.stub.GetActiveTopics, request).topics)
+
+    def reset_active_topics(self, name: str) -> None:
+        self._topic_tracking.check_reset_allowed()
+        request = pb.ResetActiveTopicsRequest(group_id=self.group_id, name=name)
+        self._rpc.call(self._rpc.stub.ResetActiveTopics, request)
+
+    # --- offsets (KIP-875) -----------------------------------------------------------------------
+
+    def _offsets_manager(self) -> ConnectorOffsetsManager:
+        if self._offsets is None:
+            raise UnavailableError("this gateway has no offset store configured (offset.store.address)")
+        return self._offsets
+
+    def connector_offsets(self, name: str) -> dict[str, Any]:
+        return self._offsets_manager().offsets(self, name)
+
+    def alter_connector_offsets(self, name: str, offsets: Sequence[ConnectorOffset]) -> str:
+        return self._offsets_manager().alter(self, name, offsets)
+
+    def reset_connector_offsets(self, name: str) -> str:
+        return self._offsets_manager().reset(self, name)
 
 
 class CoordinatorMembership:
@@ -158,11 +283,11 @@ class CoordinatorMembership:
         )
         return self._rpc.call(self._rpc.stub.RegisterWorker, request)
 
-    def heartbeat(self, applied_generation: int) -> int:
+    def heartbeat(self, applied_generation: int) -> pb.HeartbeatResponse:
         request = pb.HeartbeatRequest(
             group_id=self.group_id, worker_id=self.worker_id, applied_generation=applied_generation
         )
-        return self._rpc.call(self._rpc.stub.Heartbeat, request).generation
+        return self._rpc.call(self._rpc.stub.Heartbeat, request)
 
     def leave(self) -> None:
         self._rpc.call(
@@ -183,7 +308,11 @@ class CoordinatorMembership:
             stream.cancel()
         raise UnavailableError(f"coordinator at {self._rpc.address} closed the assignment stream")
 
-    def report_status(self, updates: Sequence[tuple[str, int | None, StateInfo, int]]) -> None:
+    def report_status(
+        self,
+        updates: Sequence[tuple[str, int | None, StateInfo, int]],
+        active_topics: Sequence[TopicStatus] = (),
+    ) -> None:
         messages = []
         for connector, task, state, generation in updates:
             update = pb.StatusUpdate(
@@ -192,7 +321,12 @@ class CoordinatorMembership:
             if task is not None:
                 update.task = task
             messages.append(update)
-        request = pb.ReportStatusRequest(group_id=self.group_id, worker_id=self.worker_id, updates=messages)
+        request = pb.ReportStatusRequest(
+            group_id=self.group_id,
+            worker_id=self.worker_id,
+            updates=messages,
+            active_topics=[convert.active_topic_to_pb(t) for t in active_topics],
+        )
         self._rpc.call(self._rpc.stub.ReportStatus, request)
 
     def submit_task_configs(self, connector: str, configs: Sequence[Mapping[str, str]]) -> None:

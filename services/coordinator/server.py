@@ -12,10 +12,13 @@ import grpc
 from connectd.cluster.coordinator import Coordinator, StatusReport
 from connectd.cluster.group import GroupSettings, StorageTopics
 from connectd.config import WorkerConfig
+from connectd.errors import BadRequestError
 from connectd.runtime import client_configs
+from connectd.runtime.logger_levels import process_loggers, require_level
+from connectd.runtime.model import TaskId
 from connectd.storage.config_store import KafkaConfigStore
 from connectd.storage.status_store import KafkaStatusStore
-from connectd.v1 import coordinator_pb2, coordinator_pb2_grpc, worker_pb2, worker_pb2_grpc
+from connectd.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc, worker_pb2, worker_pb2_grpc
 from services import convert
 from services.grpc_support import GrpcServer, domain_error_from
 
@@ -24,11 +27,17 @@ log = logging.getLogger("connectd.coordinator")
 DEFAULT_PORT = 9190
 # How long one WatchAssignments wait lasts before it re-checks that the worker is still a member.
 WATCH_POLL_SECONDS = 1.0
+# Every member holds a WatchAssignments stream, and each open stream occupies one server thread: the
+# pool must exceed the members of all groups, or heartbeats queue behind the streams and every lease
+# expires (at the default of 32, a 50-worker group never settled). Idle threads cost little.
+MAX_THREADS = 1024
 
 
 class CoordinatorServicer(coordinator_pb2_grpc.CoordinatorServiceServicer):
-    def __init__(self, coordinator: Coordinator) -> None:
+    def __init__(self, coordinator: Coordinator, stopping: threading.Event | None = None) -> None:
         self._core = coordinator
+        # Set on shutdown: assignment streams end at once instead of holding the server's grace period.
+        self._stopping = stopping or threading.Event()
 
     # --- membership ------------------------------------------------------------------------------
 
@@ -52,11 +61,12 @@ class CoordinatorServicer(coordinator_pb2_grpc.CoordinatorServiceServicer):
 
     def Heartbeat(self, request: Any, context: grpc.ServicerContext) -> Any:
         generation = self._core.heartbeat(request.group_id, request.worker_id, request.applied_generation)
-        return coordinator_pb2.HeartbeatResponse(generation=generation)
+        topic_resets = self._core.group(request.group_id).active_topics.resets
+        return coordinator_pb2.HeartbeatResponse(generation=generation, topic_resets=topic_resets)
 
     def WatchAssignments(self, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
         last: int | None = None
-        while context.is_active():
+        while context.is_active() and not self._stopping.is_set():
             assignment = self._core.next_assignment(
                 request.group_id, request.worker_id, last, WATCH_POLL_SECONDS
             )
@@ -75,6 +85,9 @@ class CoordinatorServicer(coordinator_pb2_grpc.CoordinatorServiceServicer):
             for u in request.updates
         ]
         self._core.report_status(request.group_id, reports)
+        self._core.report_active_topics(
+            request.group_id, [convert.active_topic_from_pb(t) for t in request.active_topics]
+        )
         return coordinator_pb2.ReportStatusResponse()
 
     def SubmitTaskConfigs(self, request: Any, context: grpc.ServicerContext) -> Any:
@@ -91,8 +104,12 @@ class CoordinatorServicer(coordinator_pb2_grpc.CoordinatorServiceServicer):
         )
 
     def GetConnector(self, request: Any, context: grpc.ServicerContext) -> Any:
-        info = self._core.group(request.group_id).connector_info(request.name)
-        return coordinator_pb2.GetConnectorResponse(connector=convert.connector_info_to_pb(info))
+        group = self._core.group(request.group_id)
+        info = group.connector_info(request.name)
+        return coordinator_pb2.GetConnectorResponse(
+            connector=convert.connector_info_to_pb(info),
+            target_state=convert.target_to_pb(group.target_state(request.name)),
+        )
 
     def CreateConnector(self, request: Any, context: grpc.ServicerContext) -> Any:
         info = self._core.create_connector(
@@ -131,6 +148,19 @@ class CoordinatorServicer(coordinator_pb2_grpc.CoordinatorServiceServicer):
         )
         return coordinator_pb2.ValidateConnectorConfigResponse(result=convert.config_infos_to_pb(infos))
 
+    def GetConnectorPluginConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
+        keys = self._core.plugin_config(request.group_id, request.plugin, request.version or None)
+        return coordinator_pb2.GetConnectorPluginConfigResponse(keys=convert.config_key_infos_to_pb(keys))
+
+    def SetClusterLoggerLevel(self, request: Any, context: grpc.ServicerContext) -> Any:
+        # The coordinator is part of every group's cluster: its own process first, then the workers.
+        level = require_level(request.level or None)
+        process_loggers().set_level(request.logger, level)
+        applied, failed = self._core.set_worker_logger_levels(request.group_id, request.logger, level)
+        return coordinator_pb2.SetClusterLoggerLevelResponse(
+            applied_worker_ids=applied, failed_worker_ids=failed
+        )
+
     def DescribeGroup(self, request: Any, context: grpc.ServicerContext) -> Any:
         group = self._core.group(request.group_id)
         members = []
@@ -151,26 +181,87 @@ class CoordinatorServicer(coordinator_pb2_grpc.CoordinatorServiceServicer):
         )
 
 
-class WorkerValidator:
-    """Validates a config on a worker, over gRPC (one cached channel per worker address)."""
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def PatchConnectorConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
+        patch: dict[str, str | None] = {**dict(request.set), **dict.fromkeys(request.remove)}
+        info = self._core.patch_connector_config(request.group_id, request.name, patch)
+        return coordinator_pb2.PatchConnectorConfigResponse(connector=convert.connector_info_to_pb(info))
+
+    def SetTargetState(self, request: Any, context: grpc.ServicerContext) -> Any:
+        if request.target_state == common_pb2.TARGET_STATE_UNSPECIFIED:
+            raise BadRequestError("target_state is required")
+        target = convert.target_from_pb(request.target_state)
+        self._core.group(request.group_id).set_target_state(request.name, target)
+        return coordinator_pb2.SetTargetStateResponse()
+
+    def RestartConnectorAndTasks(self, request: Any, context: grpc.ServicerContext) -> Any:
+        snapshot = self._core.restart_connector(
+            request.group_id, request.name, request.include_tasks, request.only_failed
+        )
+        return coordinator_pb2.RestartConnectorAndTasksResponse(status=convert.status_to_pb(snapshot))
+
+    def RestartAssignedTask(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._core.restart_task(request.group_id, convert.task_id_from_pb(request.id))
+        return coordinator_pb2.RestartAssignedTaskResponse()
+
+    def GetTaskStatus(self, request: Any, context: grpc.ServicerContext) -> Any:
+        task = convert.task_id_from_pb(request.id)
+        state = self._core.group(request.group_id).task_status(task)
+        return coordinator_pb2.GetTaskStatusResponse(
+            status=common_pb2.TaskStatus(id=task.task, state=convert.state_info_to_pb(state))
+        )
+
+    # --- active topics (KIP-558) --------------------------------------------------------------------
+
+    def GetActiveTopics(self, request: Any, context: grpc.ServicerContext) -> Any:
+        topics = self._core.group(request.group_id).active_topics.topics(request.name)
+        return coordinator_pb2.GetActiveTopicsResponse(topics=topics)
+
+    def ResetActiveTopics(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._core.group(request.group_id).active_topics.reset(request.name)
+        return coordinator_pb2.ResetActiveTopicsResponse()
+
+
+class WorkerClients:
+    """The coordinator's calls on workers, over gRPC (one cached channel per worker address)."""
 
     def __init__(self, timeout_s: float) -> None:
         self._timeout = timeout_s
         self._lock = threading.Lock()
         self._channels: dict[str, grpc.Channel] = {}
 
-    def __call__(self, address: str, plugin: str, config: Mapping[str, str | None]) -> dict[str, Any]:
+    def _call(self, address: str, method: str, request: Any, what: str) -> Any:
         with self._lock:
             channel = self._channels.get(address)
             if channel is None:
                 channel = self._channels[address] = grpc.insecure_channel(address)
         stub = worker_pb2_grpc.WorkerServiceStub(channel)
-        request = worker_pb2.ValidateConfigRequest(plugin=plugin, config=convert.config_entries_to_pb(config))
         try:
-            response = stub.ValidateConfig(request, timeout=self._timeout)
+            return getattr(stub, method)(request, timeout=self._timeout)
         except grpc.RpcError as exc:
-            raise domain_error_from(exc, f"config validation on worker {address}") from None
+            raise domain_error_from(exc, f"{what} on worker {address}") from None
+
+    def validate(self, address: str, plugin: str, config: Mapping[str, str | None]) -> dict[str, Any]:
+        request = worker_pb2.ValidateConfigRequest(plugin=plugin, config=convert.config_entries_to_pb(config))
+        response = self._call(address, "ValidateConfig", request, "config validation")
         return convert.config_infos_from_pb(response.result)
+
+    def restart_connector(self, address: str, name: str) -> None:
+        self._call(address, "RestartConnector", worker_pb2.RestartConnectorRequest(name=name), "restart")
+
+    def restart_task(self, address: str, task: TaskId) -> None:
+        request = worker_pb2.RestartTaskRequest(id=convert.task_id_to_pb(task))
+        self._call(address, "RestartTask", request, "task restart")
+
+    def plugin_config(self, address: str, plugin: str, version: str | None) -> list[dict[str, Any]]:
+        request = worker_pb2.GetPluginConfigRequest(plugin=plugin, version=version or "")
+        response = self._call(address, "GetPluginConfig", request, "plugin config")
+        return [convert.config_key_info_from_pb(key) for key in response.keys]
+
+    def set_logger_level(self, address: str, logger: str, level: str) -> list[str]:
+        request = worker_pb2.SetLoggerLevelRequest(logger=logger, level=level)
+        return list(self._call(address, "SetLoggerLevel", request, "logger level").changed_loggers)
 
     def close(self) -> None:
         with self._lock:
@@ -213,13 +304,18 @@ def group_settings(config: WorkerConfig) -> GroupSettings:
 
 def serve_coordinator(config: WorkerConfig, stop: threading.Event) -> int:
     """Run until ``stop`` is set. Raises PortInUseError for a taken port."""
-    validator = WorkerValidator(int(config["request.timeout.ms"]) / 1000)
-    core = Coordinator(kafka_store_factory(config), validator, group_settings(config))
+    workers = WorkerClients(int(config["request.timeout.ms"]) / 1000)
+    core = Coordinator(kafka_store_factory(config), workers, group_settings(config))
     port = config["grpc.port"]
-    server = GrpcServer(config["grpc.host"], DEFAULT_PORT if port is None else port, role="coordinator")
+    server = GrpcServer(
+        config["grpc.host"],
+        DEFAULT_PORT if port is None else port,
+        max_workers=MAX_THREADS,
+        role="coordinator",
+    )
     server.add(
         coordinator_pb2_grpc.add_CoordinatorServiceServicer_to_server,
-        CoordinatorServicer(core),
+        CoordinatorServicer(core, stopping=stop),
         coordinator_pb2.DESCRIPTOR.services_by_name["CoordinatorService"].full_name,
     )
     server.start()
@@ -232,5 +328,5 @@ def serve_coordinator(config: WorkerConfig, stop: threading.Event) -> int:
         log.info("coordinator stopping")
         server.stop()
         core.close()
-        validator.close()
+        workers.close()
     return 0

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import grpc
 
+from connectd.config import WorkerConfig
 from connectd.errors import UnavailableError
 from connectd.storage.offsets import Offset, OffsetBackend, Partition, canonical_json
 from connectd.v1 import offset_store_pb2 as pb
@@ -26,6 +27,23 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
+def offset_topic(config: WorkerConfig) -> pb.OffsetTopic:
+    """Where a group keeps its source offsets, from the worker config of its workers and gateway."""
+    return pb.OffsetTopic(
+        group_id=config["group.id"] or "",
+        name=config["offset.storage.topic"] or "",
+        partitions=int(config["offset.storage.partitions"]),
+        replication_factor=int(config["offset.storage.replication.factor"]),
+    )
+
+
+def offset_entry(partition_json: str, offset_json: str | None) -> pb.OffsetEntry:
+    """An entry; a None offset leaves ``offset_json`` unset, a tombstone."""
+    if offset_json is None:
+        return pb.OffsetEntry(partition_json=partition_json)
+    return pb.OffsetEntry(partition_json=partition_json, offset_json=offset_json)
 
 
 class RemoteOffsetBackend(OffsetBackend):
@@ -138,12 +156,7 @@ class RemoteOffsetBackend(OffsetBackend):
         with self._lock:
             snapshot = {c: dict(p) for c, p in self._pending.items() if p}
         for connector, batch in snapshot.items():
-            entries = [
-                pb.OffsetEntry(partition_json=p)
-                if o is None
-                else pb.OffsetEntry(partition_json=p, offset_json=o)
-                for p, o in batch.items()
-            ]
+            entries = [offset_entry(p, o) for p, o in batch.items()]
             request = pb.CommitOffsetsRequest(topic=self._topic, connector=connector, entries=entries)
             try:
                 self._stub.CommitOffsets(request, timeout=self._timeout)
@@ -184,3 +197,17 @@ class RemoteOffsetBackend(OffsetBackend):
                 log.exception("offset retry failed")
             self._closed.wait(delay)
             delay = min(delay * 2, self._max_backoff)
+
+
+class OffsetStoreAdmin(RemoteOffsetBackend):
+    """The offsets API's view of the store (the gateway's): a write is an ``AlterOffsets`` call that
+    returns only once the store holds it, or raises; nothing is buffered or retried later, since
+    the REST caller is told the result. Not started: there is no background retry."""
+
+    def write(self, connector: str, offsets: Sequence[tuple[Partition, Offset | None]]) -> None:
+        entries = [
+            offset_entry(canonical_json(partition), None if offset is None else canonical_json(offset))
+            for partition, offset in offsets
+        ]
+        request = pb.AlterOffsetsRequest(topic=self._topic, connector=connector, entries=entries)
+        self._patient(self._stub.AlterOffsets, request, "altering source offsets")

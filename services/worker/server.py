@@ -22,13 +22,15 @@ from connectd.errors import ConnectdError, FailedPreconditionError, NotFoundErro
 from connectd.plugins.registry import PluginRegistry
 from connectd.runtime.model import StateInfo, TaskId
 from connectd.runtime.standalone import check_validate_request, list_plugins
+from connectd.runtime.topic_tracking import TopicResetWatch, TopicStatus, now_ms
 from connectd.runtime.validation import ConnectorConfigValidator
 from connectd.runtime.worker import Worker
-from connectd.v1 import offset_store_pb2, worker_pb2, worker_pb2_grpc
+from connectd.v1 import worker_pb2, worker_pb2_grpc
 from services import convert
 from services.coordinator.client import CoordinatorMembership
 from services.grpc_support import GrpcServer
-from services.offset_store.client import RemoteOffsetBackend
+from services.offset_store.client import RemoteOffsetBackend, offset_topic
+from services.worker.admin_rpcs import WorkerAdminRpcs
 
 log = logging.getLogger("connectd.worker")
 
@@ -40,13 +42,17 @@ class WorkerStartupError(RuntimeError):
     """A one-line reason the worker cannot start."""
 
 
+# A state transition (connector, task or None, state, generation), or a task's new active topic.
+_Report = tuple[str, int | None, StateInfo, int] | TopicStatus
+
+
 class StatusReporter:
     """A :class:`StatusListener` that ships transitions to the coordinator in order, retrying."""
 
     def __init__(self, membership: CoordinatorMembership, generation: Callable[[], int]) -> None:
         self._membership = membership
         self._generation = generation
-        self._queue: queue.Queue[tuple[str, int | None, StateInfo, int] | None] = queue.Queue()
+        self._queue: queue.Queue[_Report | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="status-reporter", daemon=True)
         self._closed = threading.Event()
 
@@ -59,9 +65,12 @@ class StatusReporter:
     def task_state(self, task: TaskId, state: StateInfo) -> None:
         self._queue.put((task.connector, task.task, state, self._generation()))
 
+    def topic_active(self, connector: str, topic: str, task: int) -> None:
+        self._queue.put(TopicStatus(topic, connector, task, now_ms()))
+
     def _run(self) -> None:
         backoff = 0.1
-        batch: list[tuple[str, int | None, StateInfo, int]] = []
+        batch: list[_Report] = []
         while True:
             if not batch:
                 item = self._queue.get()
@@ -78,7 +87,10 @@ class StatusReporter:
                     break
                 batch.append(item)
             try:
-                self._membership.report_status(batch)
+                self._membership.report_status(
+                    [r for r in batch if not isinstance(r, TopicStatus)],
+                    [r for r in batch if isinstance(r, TopicStatus)],
+                )
                 batch = []
                 backoff = 0.1
             except ConnectdError as exc:
@@ -96,11 +108,18 @@ class StatusReporter:
         self._closed.set()
 
 
-class WorkerServicer(worker_pb2_grpc.WorkerServiceServicer):
-    def __init__(self, worker: Worker, applier: AssignmentApplier, registry: PluginRegistry) -> None:
+class WorkerServicer(WorkerAdminRpcs, worker_pb2_grpc.WorkerServiceServicer):
+    def __init__(
+        self,
+        worker: Worker,
+        applier: AssignmentApplier,
+        registry: PluginRegistry,
+        group_id: str | None = None,
+    ) -> None:
         self._worker = worker
         self._applier = applier
-        self._validator = ConnectorConfigValidator(registry)
+        self._registry = registry
+        self._validator = ConnectorConfigValidator(registry, worker_group_id=group_id)
 
     def ValidateConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
         config = convert.config_entries_from_pb(request.config)
@@ -111,6 +130,10 @@ class WorkerServicer(worker_pb2_grpc.WorkerServiceServicer):
     def RestartTask(self, request: Any, context: grpc.ServicerContext) -> Any:
         self._applier.restart_task(convert.task_id_from_pb(request.id))
         return worker_pb2.RestartTaskResponse()
+
+    def RestartConnector(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._applier.restart_connector(request.name)
+        return worker_pb2.RestartConnectorResponse()
 
     def DescribeTasks(self, request: Any, context: grpc.ServicerContext) -> Any:
         connectors, tasks = self._applier.running()
@@ -142,14 +165,19 @@ class GroupMembership:
         address: str,
         registry: PluginRegistry,
         storage: StorageTopics,
+        on_topic_resets: Callable[[int], None] | None = None,
     ) -> None:
         self._rpc = membership
         self._applier = applier
+        # Told the coordinator's active-topic reset count after each heartbeat.
+        self._on_topic_resets = on_topic_resets
         self._address = address
         self._plugins = list_plugins(registry, connectors_only=False)
         self._storage = storage
         self._stop = threading.Event()
         self._registered = threading.Event()
+        # Register and heartbeat one at a time: no heartbeat carries a generation of an older membership.
+        self._membership_lock = threading.Lock()
         self._heartbeat_s = 1.0
         self._threads = [
             threading.Thread(target=self._watch_loop, name="assignments", daemon=True),
@@ -167,7 +195,13 @@ class GroupMembership:
         while not self._stop.is_set():
             connectors, tasks = self._applier.running()
             try:
-                response = self._rpc.register(self._address, self._plugins, self._storage, connectors, tasks)
+                with self._membership_lock:
+                    # A new membership: the coordinator numbers its generations afresh (it may have
+                    # restarted), so the last one applied under the old membership means nothing now.
+                    self._applier.applied_generation = 0
+                    response = self._rpc.register(
+                        self._address, self._plugins, self._storage, connectors, tasks
+                    )
                 self._heartbeat_s = max(0.05, response.heartbeat_interval_ms / 1000)
                 self._registered.set()
                 log.info(
@@ -212,7 +246,10 @@ class GroupMembership:
             if not self._registered.is_set():
                 continue
             try:
-                self._rpc.heartbeat(self._applier.applied_generation)
+                with self._membership_lock:
+                    response = self._rpc.heartbeat(self._applier.applied_generation)
+                if self._on_topic_resets is not None:
+                    self._on_topic_resets(response.topic_resets)
             except NotFoundError:
                 # The coordinator forgot us (it restarted, or declared us dead): join again.
                 self._registered.clear()
@@ -261,30 +298,28 @@ def serve_worker(config: WorkerConfig, stop: threading.Event) -> int:
         config["config.storage.topic"], config["offset.storage.topic"], config["status.storage.topic"]
     )
     registry = PluginRegistry.discover(config["plugin.path"] or [])
-    offsets = RemoteOffsetBackend(
-        config["offset.store.address"],
-        offset_store_pb2.OffsetTopic(
-            group_id=group_id,
-            name=storage.offset_topic,
-            partitions=int(config["offset.storage.partitions"]),
-            replication_factor=int(config["offset.storage.replication.factor"]),
-        ),
-        timeout_s=timeout,
-    )
+    offsets = RemoteOffsetBackend(config["offset.store.address"], offset_topic(config), timeout_s=timeout)
     offsets.start()
     membership = CoordinatorMembership(config["coordinator.address"], group_id, worker_id, timeout)
     # The generation is read when a transition is reported, by then ``applier`` exists.
     reporter = StatusReporter(membership, lambda: applier.applied_generation)
     worker = Worker(worker_id, config, registry, offsets, reporter)
-    applier = AssignmentApplier(worker, reporter, membership.submit_task_configs)
+    applier = AssignmentApplier(worker, membership.submit_task_configs)
     server.add(
         worker_pb2_grpc.add_WorkerServiceServicer_to_server,
-        WorkerServicer(worker, applier, registry),
+        WorkerServicer(worker, applier, registry, group_id),
         worker_pb2.DESCRIPTOR.services_by_name["WorkerService"].full_name,
     )
     server.start()
     reporter.start()
-    group = GroupMembership(membership, applier, worker_id, registry, storage)
+    group = GroupMembership(
+        membership,
+        applier,
+        worker_id,
+        registry,
+        storage,
+        on_topic_resets=TopicResetWatch(worker.forget_active_topics).observe,
+    )
     group.start()
     log.info("worker %s of group %s serving gRPC on port %d", worker_id, group_id, server.port)
     try:

@@ -35,16 +35,23 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: 
 def http_request(base_url: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
     """One REST call: (status, parsed JSON body or None)."""
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base_url + path, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
+    headers = {"Content-Type": "application/json"} if data is not None else {}
+    code, _, parsed = raw_http_request(base_url, method, path, data, headers)
+    return code, parsed
+
+
+def raw_http_request(
+    base_url: str, method: str, path: str, data: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], Any]:
+    """One REST call with exactly these bytes and headers: (status, lower-cased headers, JSON or None)."""
+    req = urllib.request.Request(base_url + path, data=data, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=30) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
+            code, response_headers, raw = response.status, response.headers, response.read()
     except urllib.error.HTTPError as exc:
-        raw = exc.read()
-        return exc.code, json.loads(raw) if raw else None
+        code, response_headers, raw = exc.code, exc.headers, exc.read()
+    lowered = {k.lower(): v for k, v in response_headers.items()}
+    return code, lowered, json.loads(raw) if raw else None
 
 
 class StandaloneWorker:

@@ -5,17 +5,22 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import grpc
 import pytest
 
-from connectd.v1 import coordinator_pb2, coordinator_pb2_grpc, worker_pb2, worker_pb2_grpc
-from services.cluster_launcher import LocalCluster, RoleProcess
+from services.cluster_launcher import LocalCluster
+from tests.integration.cluster_harness import (
+    FAST,
+    all_running,
+    describe_group,
+    rest,
+    running_cluster,
+    task_starts,
+    worker_by_id,
+)
 from tests.integration.standalone_harness import (
     append,
     create_topic,
-    http_request,
     make_lines,
     read_lines,
     wait_for,
@@ -23,69 +28,11 @@ from tests.integration.standalone_harness import (
 
 pytestmark = pytest.mark.integration
 
-# Short leases and delays so failover happens within seconds; tansu needs short consumer sessions.
-FAST = {
-    "offset.flush.interval.ms": "500",
-    "consumer.session.timeout.ms": "1000",
-    "consumer.heartbeat.interval.ms": "250",
-    "heartbeat.interval.ms": "300",
-    "session.timeout.ms": "2000",
-    "scheduled.rebalance.max.delay.ms": "1000",
-    "task.shutdown.graceful.timeout.ms": "3000",
-    "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-    "value.converter": "org.apache.kafka.connect.storage.StringConverter",
-}
-
 
 @pytest.fixture
 def cluster(tmp_path: Path, bootstrap_servers: str, unique_name: str) -> Iterator[LocalCluster]:
-    local = LocalCluster(
-        tmp_path / "cluster", group_id=f"g-{unique_name}", bootstrap_servers=bootstrap_servers, settings=FAST
-    )
-    try:
-        yield local.start(workers=2)
-    finally:
-        local.stop()
-        for process in local.processes:
-            # Captured by pytest and shown only when the test failed.
-            print(f"--- {process.name} (pid {process.pid}) ---\n{process.log_tail(25)}")
-
-
-def rest(cluster: LocalCluster, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    return http_request(cluster.rest_url, method, path, body)
-
-
-def describe_group(cluster: LocalCluster) -> dict[str, set[str]]:
-    """worker id -> the connectors and tasks the coordinator assigned it (tasks as 'name-n')."""
-    assert cluster.coordinator is not None
-    with grpc.insecure_channel(f"127.0.0.1:{cluster.coordinator.port}") as channel:
-        stub = coordinator_pb2_grpc.CoordinatorServiceStub(channel)
-        response = stub.DescribeGroup(
-            coordinator_pb2.DescribeGroupRequest(group_id=cluster.group_id), timeout=10
-        )
-    return {
-        m.worker_id: set(m.connectors) | {f"{t.connector}-{t.task}" for t in m.tasks}
-        for m in response.members
-    }
-
-
-def task_starts(worker: RoleProcess) -> dict[str, int]:
-    with grpc.insecure_channel(f"127.0.0.1:{worker.port}") as channel:
-        stub = worker_pb2_grpc.WorkerServiceStub(channel)
-        response = stub.DescribeTasks(worker_pb2.DescribeTasksRequest(), timeout=10)
-    return {f"{t.id.connector}-{t.id.task}": t.start_count for t in response.tasks}
-
-
-def all_running(cluster: LocalCluster, names: list[str], tasks: dict[str, int]) -> dict[str, Any] | None:
-    statuses = {}
-    for name in names:
-        code, status = rest(cluster, "GET", f"/connectors/{name}/status")
-        if code != 200 or status["connector"]["state"] != "RUNNING" or len(status["tasks"]) != tasks[name]:
-            return None
-        if any(t["state"] != "RUNNING" for t in status["tasks"]):
-            return None
-        statuses[name] = status
-    return statuses
+    with running_cluster(tmp_path / "cluster", bootstrap_servers, f"g-{unique_name}", workers=2) as local:
+        yield local
 
 
 def create_pipeline(cluster: LocalCluster, tmp_path: Path, topic: str) -> tuple[Path, Path]:
@@ -120,10 +67,6 @@ def create_pipeline(cluster: LocalCluster, tmp_path: Path, topic: str) -> tuple[
     )
     assert code == 201, f"expected 201 creating sink, saw {code}: {body}"
     return tmp_path / "src.txt", sink_file
-
-
-def worker_by_id(cluster: LocalCluster, worker_id: str) -> RoleProcess:
-    return next(w for w in cluster.workers if worker_id.endswith(f":{w.port}"))
 
 
 def test_pipeline_rebalance_and_failover(cluster: LocalCluster, tmp_path: Path, unique_name: str) -> None:

@@ -15,6 +15,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
 from connectd.runtime.model import State, StateInfo, TargetState, TaskId
+from connectd.runtime.topic_tracking import TopicStatus
 from connectd.storage.config_store import ConfigSnapshot, ConfigStoreError, KafkaConfigStore
 from connectd.storage.status_store import KafkaStatusStore, StatusSnapshot
 
@@ -259,15 +260,42 @@ def test_status_java_records_are_read(
         [
             (b"status-connector-j", b'{"worker_id" : "h:8083", "state" : "RUNNING", "generation" : 4}'),
             (b"status-task-j-0", b'{"state":"PAUSED","trace":null,"worker_id":"h:8083","generation":4}'),
-            (b"status-topic-t:connector-j", b'{"topic":{"name":"t","connector":"j","task":0}}'),
+            (b"status-topic-t:connector-j", b'{"topic":{"name":"t","connector":"j","task":0,'
+             b'"discoverTimestamp":9}}'),
             (b"status-task-j-1", b"[]"),
         ],
     )
     with caplog.at_level(logging.WARNING):
         _, snapshot = open_status(unique_name, partitions=1)
     expected = StatusSnapshot(
-        {"j": StateInfo(State.RUNNING, "h:8083")}, {"j": {0: StateInfo(State.PAUSED, "h:8083")}}
+        {"j": StateInfo(State.RUNNING, "h:8083")},
+        {"j": {0: StateInfo(State.PAUSED, "h:8083")}},
+        {"j": {"t": TopicStatus("t", "j", 0, 9)}},
     )
     assert snapshot == expected, f"expected {expected}, saw {snapshot}"
     skipped = [m for m in caplog.messages if m.startswith("skipping record")]
     assert len(skipped) == 1 and "status-task-j-1" in skipped[0], f"expected 1 skip warning, saw {skipped}"
+
+
+def test_active_topics_round_trip_in_kafka_format(
+    bootstrap_servers: str, unique_name: str, open_status: Any
+) -> None:
+    orders, payments = TopicStatus("orders", "c", 0, 1_000), TopicStatus("payments", "c", 1, 2_000)
+    store, _ = open_status(unique_name, partitions=1)
+    store.put_topic_status(orders)
+    store.put_topic_status(payments)
+    store.remove_topic_statuses("c", ["orders"])
+    expected = {"c": {"payments": payments}}
+    assert store.snapshot().topics == expected, f"expected in memory {expected}, saw {store.snapshot()}"
+    store.stop()
+
+    _, restarted = open_status(unique_name, partitions=1)
+    assert restarted.topics == expected, f"expected after restart {expected}, saw {restarted.topics}"
+    raw = read_topic(bootstrap_servers, unique_name, expected=3)
+    assert raw == [
+        (b"status-topic-orders:connector-c", b'{"topic":{"name":"orders","connector":"c","task":0,'
+         b'"discoverTimestamp":1000}}'),
+        (b"status-topic-payments:connector-c", b'{"topic":{"name":"payments","connector":"c","task":1,'
+         b'"discoverTimestamp":2000}}'),
+        (b"status-topic-orders:connector-c", None),
+    ], f"expected Kafka Connect's topic-status records, saw {raw}"

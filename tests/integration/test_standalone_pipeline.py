@@ -145,7 +145,10 @@ def test_kill_9_then_restart_loses_nothing(pipeline: dict, bootstrap_servers: st
         120,
         "every line in the sink file after restart",
     )
-    first_seen = list(dict.fromkeys(got))
+    # kill -9 may tear the sink file's last write; the restarted sink re-delivers whole lines after it.
+    torn = [line for line in got if len(line) != len(lines[0])]
+    assert len(torn) <= 1, f"expected at most the one line torn by the kill, saw {len(torn)}: {torn[:3]}"
+    first_seen = list(dict.fromkeys(line for line in got if line not in torn))
     assert first_seen == lines, "sink lines (first occurrences) are not the source lines in order"
 
     in_topic = topic_values(bootstrap_servers, pipeline["topic"], len(lines))

@@ -121,3 +121,113 @@ def test_converter_sub_configs_are_validated(registry: PluginRegistry) -> None:
 
 def config_errors_of(registry: PluginRegistry, config: dict[str, str | None]) -> list[str]:
     return config_errors(ConnectorConfigValidator(registry).validate(config))
+
+
+def values_by_name(infos: dict[str, object]) -> dict[str, dict[str, object]]:
+    return {c["value"]["name"]: c for c in infos["configs"]}  # type: ignore[index,union-attr]
+
+
+SINK = {"connector.class": "FileStreamSink", "name": "x"}
+
+
+def test_topics_and_regex_are_mutually_exclusive(registry: PluginRegistry) -> None:
+    errors = config_errors_of(registry, {**SINK, "topics": "a", "topics.regex": "a.*"})
+    message = "topics and topics.regex are mutually exclusive options, but both are set."
+    assert errors == [message, message], f"expected the exclusivity error on both keys, saw {errors}"
+
+
+def test_invalid_topics_regex_is_an_error_on_its_key(registry: PluginRegistry) -> None:
+    infos = ConnectorConfigValidator(registry).validate({**SINK, "topics.regex": "(unclosed"})
+    errors = values_by_name(infos)["topics.regex"]["value"]["errors"]  # type: ignore[index]
+    assert len(errors) == 1 and errors[0].startswith(
+        "Invalid value (unclosed for configuration topics.regex: Invalid regex: "
+    ), errors
+
+
+def test_dead_letter_topic_may_not_be_consumed(registry: PluginRegistry) -> None:
+    listed = config_errors_of(
+        registry, {**SINK, "topics": "a, dlq", "errors.deadletterqueue.topic.name": "dlq"}
+    )
+    assert listed == [
+        "The DLQ topic 'dlq' may not be included in the list of topics ('topics=[a, dlq]') "
+        "consumed by the connector"
+    ]
+    matched = config_errors_of(
+        registry, {**SINK, "topics.regex": "d.*", "errors.deadletterqueue.topic.name": "dlq"}
+    )
+    assert matched == [
+        "The DLQ topic 'dlq' may not be matched by the regex for the topics ('topics.regex=d.*') "
+        "consumed by the connector"
+    ]
+    assert config_errors_of(registry, {**SINK, "topics": "a", "errors.deadletterqueue.topic.name": "b"}) == []
+
+
+def test_sink_consumer_group_may_not_be_the_worker_group(registry: PluginRegistry) -> None:
+    validator = ConnectorConfigValidator(registry, worker_group_id="connect-x")
+    named = validator.validate({**SINK, "topics": "t"})
+    assert config_errors(named) == [
+        "Consumer group for sink connector named x conflicts with Connect worker group connect-x"
+    ]
+    overridden = validator.validate(
+        {**SINK, "name": "y", "topics": "t", "consumer.override.group.id": "connect-x"}
+    )
+    assert config_errors(overridden) == [
+        "Consumer group connect-x conflicts with Connect worker group connect-x"
+    ]
+    assert values_by_name(overridden)["consumer.override.group.id"]["definition"] is None
+    # Standalone has no worker group: no such rule.
+    assert config_errors_of(registry, {**SINK, "name": "x", "topics": "t"}) == []
+
+
+def test_transform_and_predicate_aliases_get_type_keys(registry: PluginRegistry) -> None:
+    infos = ConnectorConfigValidator(registry).validate(
+        {**SINK, "topics": "t", "transforms": "route,mask", "transforms.route.type": "RegexRouter",
+         "predicates": "p"}
+    )  # fmt: skip
+    by_name = values_by_name(infos)
+    assert by_name["transforms.route.type"]["value"]["errors"] == [  # type: ignore[index]
+        "Invalid value RegexRouter for configuration transforms.route.type: "
+        "Class RegexRouter could not be found."
+    ]
+    assert by_name["transforms.mask.type"]["value"]["errors"] == [  # type: ignore[index]
+        'Missing required configuration "transforms.mask.type" which has no default value.'
+    ]
+    definition = by_name["predicates.p.type"]["definition"]
+    assert definition["group"] == "Predicates: p" and definition["type"] == "CLASS", definition  # type: ignore[index]
+    assert definition["display_name"] == "Predicate type for p", definition  # type: ignore[index]
+    assert infos["groups"][-3:] == ["Transforms: route", "Transforms: mask", "Predicates: p"], infos["groups"]
+
+
+def test_duplicate_transform_alias_is_an_error(registry: PluginRegistry) -> None:
+    errors = config_errors_of(registry, {**SINK, "topics": "t", "transforms": "a,a"})
+    assert errors[0] == "Invalid value [a, a] for configuration transforms: Duplicate alias provided.", errors
+
+
+def test_password_values_are_hidden_in_values_and_errors(registry: PluginRegistry) -> None:
+    from connectd.api import ConfigDef, ConfigType, SinkConnector
+    from connectd.api.errors import ConfigError
+
+    def short(name: str, value: object) -> None:
+        if len(str(value)) < 12:
+            raise ConfigError(name, value, "Password must be at least 12 characters")
+
+    class SecretSink(SinkConnector):
+        def config_def(self) -> ConfigDef:
+            return ConfigDef().define("secret", ConfigType.PASSWORD, validator=short)
+
+        def start(self, config: object) -> None: ...
+        def task_class(self) -> type: ...  # type: ignore[override]
+        def task_configs(self, max_tasks: int) -> list[dict[str, str]]: ...  # type: ignore[empty-body]
+        def stop(self) -> None: ...
+
+    local = PluginRegistry()
+    local.register(SecretSink)
+    infos = ConnectorConfigValidator(local).validate(
+        {"connector.class": "SecretSink", "name": "s", "topics": "t", "secret": "hunter2"}
+    )
+    secret = values_by_name(infos)["secret"]
+    assert secret["value"]["value"] == "[hidden]", secret  # type: ignore[index]
+    assert secret["value"]["errors"] == [  # type: ignore[index]
+        "Invalid value [hidden] for configuration secret: Password must be at least 12 characters"
+    ]
+    assert "hunter2" not in str(infos), "the secret leaked into the validate response"

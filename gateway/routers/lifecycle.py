@@ -1,0 +1,89 @@
+"""Connector lifecycle: pause, resume, stop, restarts (KIP-745) and per-task status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+
+from connectd.runtime.model import TaskId
+from gateway.dependencies import Control, query_flag
+from gateway.errors import RequestError
+from gateway.schemas import error_responses
+
+router = APIRouter(prefix="/connectors/{name}", tags=["lifecycle"])
+
+
+def _task_id(name: str, task: str) -> TaskId:
+    # JAX-RS answers a non-integer path id with a plain 404, not a 400.
+    try:
+        return TaskId(name, int(task))
+    except ValueError:
+        raise RequestError(404, "HTTP 404 Not Found") from None
+
+
+@router.get("/tasks/{task}/status", summary="One task's state", responses=error_responses(404))
+def task_status(name: str, task: str, control: Control) -> dict[str, Any]:
+    task_id = _task_id(name, task)
+    return {"id": task_id.task, **control.task_status(task_id).to_dict()}
+
+
+@router.post(
+    "/restart",
+    summary="Restart the connector; with includeTasks/onlyFailed, its tasks too (202 with the status)",
+    status_code=204,
+    responses={
+        202: {"description": "Restart accepted; the status with RESTARTING instances"},
+        **error_responses(404, 409),
+    },
+)
+def restart_connector(
+    name: str, control: Control, includeTasks: str | None = None, onlyFailed: str | None = None
+) -> Response:
+    include_tasks, only_failed = query_flag(includeTasks), query_flag(onlyFailed)
+    snapshot = control.restart_connector(name, include_tasks, only_failed)
+    if not include_tasks and not only_failed:
+        return Response(status_code=204)
+    return JSONResponse(snapshot.to_dict(), status_code=202)
+
+
+@router.post(
+    "/tasks/{task}/restart",
+    status_code=204,
+    summary="Restart one task, whatever its state",
+    responses=error_responses(404, 409),
+)
+def restart_task(name: str, task: str, control: Control) -> Response:
+    control.restart_task(_task_id(name, task))
+    return Response(status_code=204)
+
+
+@router.put(
+    "/pause",
+    status_code=202,
+    summary="Pause: connector and tasks stay assigned but idle",
+    responses=error_responses(404),
+)
+def pause(name: str, control: Control) -> Response:
+    control.pause_connector(name)
+    return Response(status_code=202)
+
+
+@router.put(
+    "/resume", status_code=202, summary="Resume a PAUSED or STOPPED connector", responses=error_responses(404)
+)
+def resume(name: str, control: Control) -> Response:
+    control.resume_connector(name)
+    return Response(status_code=202)
+
+
+@router.put(
+    "/stop",
+    status_code=204,
+    summary="Stop: tasks torn down and their configs cleared",
+    responses=error_responses(404),
+)
+def stop(name: str, control: Control) -> Response:
+    control.stop_connector(name)
+    return Response(status_code=204)
