@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from connectd.runtime.control import ConnectControl
 from gateway.errors import RequestError
@@ -16,6 +18,15 @@ def get_control(request: Request) -> ConnectControl:
 
 
 Control = Annotated[ConnectControl, Depends(get_control)]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+async def in_thread(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run a blocking control call (starting or stopping tasks, waiting on other processes) in
+    Starlette's thread pool, keeping it off the event loop."""
+    return await run_in_threadpool(fn, *args, **kwargs)
 
 
 def query_flag(value: str | None) -> bool:

@@ -214,6 +214,29 @@ def storage_from_pb(storage: coordinator_pb2.StorageTopics) -> StorageTopics:
     return StorageTopics(storage.config_topic, storage.offset_topic, storage.status_topic)
 
 
+# The coordinator reuses one AssignedTask object per task while its configs do not change, and pushes
+# it again in every generation of its worker: its message is built once. Entries keep their task
+# object alive, so an id is never reused while cached; the cache is emptied when it grows large.
+_TASK_ASSIGNMENTS: dict[int, tuple[AssignedTask, coordinator_pb2.TaskAssignment]] = {}
+_TASK_ASSIGNMENTS_MAX = 200_000
+
+
+def _task_assignment_to_pb(task: AssignedTask) -> coordinator_pb2.TaskAssignment:
+    cached = _TASK_ASSIGNMENTS.get(id(task))
+    if cached is not None and cached[0] is task:
+        return cached[1]
+    message = coordinator_pb2.TaskAssignment(
+        id=task_id_to_pb(task.id),
+        config=dict(task.config),
+        target_state=target_to_pb(task.target_state),
+        connector_config=dict(task.connector_config),
+    )
+    if len(_TASK_ASSIGNMENTS) >= _TASK_ASSIGNMENTS_MAX:
+        _TASK_ASSIGNMENTS.clear()
+    _TASK_ASSIGNMENTS[id(task)] = (task, message)
+    return message
+
+
 def assignment_to_pb(assignment: MemberAssignment) -> coordinator_pb2.WatchAssignmentsResponse:
     return coordinator_pb2.WatchAssignmentsResponse(
         generation=assignment.generation,
@@ -223,15 +246,7 @@ def assignment_to_pb(assignment: MemberAssignment) -> coordinator_pb2.WatchAssig
             )
             for c in assignment.connectors
         ],
-        tasks=[
-            coordinator_pb2.TaskAssignment(
-                id=task_id_to_pb(t.id),
-                config=dict(t.config),
-                target_state=target_to_pb(t.target_state),
-                connector_config=dict(t.connector_config),
-            )
-            for t in assignment.tasks
-        ],
+        tasks=[_task_assignment_to_pb(t) for t in assignment.tasks],
     )
 
 

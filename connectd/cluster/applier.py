@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from connectd.cluster.group import AssignedConnector, AssignedTask, MemberAssignment
-from connectd.errors import ConnectdError, NotFoundError
-from connectd.runtime.model import TargetState, TaskId
+from connectd.cluster.group import NO_OWNER, AssignedConnector, AssignedTask, MemberAssignment
+from connectd.errors import ConflictError, ConnectdError, NotFoundError
+from connectd.runtime.model import TaskId
 from connectd.runtime.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,8 @@ class AssignmentApplier:
 
     def apply(self, assignment: MemberAssignment) -> None:
         with self._lock:
+            if self._closed.is_set():
+                return  # stopping: nothing may start after the final flush
             if assignment.generation and assignment.generation <= self.applied_generation:
                 return
             wanted_tasks = {t.id: t for t in assignment.tasks}
@@ -81,6 +83,11 @@ class AssignmentApplier:
                 len(stop_tasks),
             )
 
+    def reset_generation(self) -> None:
+        """A new membership numbers generations afresh; waits for an apply in progress."""
+        with self._lock:
+            self.applied_generation = 0
+
     def _transition_in_place(
         self, connectors: Mapping[str, AssignedConnector], tasks: Mapping[TaskId, AssignedTask]
     ) -> None:
@@ -88,7 +95,7 @@ class AssignmentApplier:
         for task_id, held in list(self._tasks.items()):
             want = tasks.get(task_id)
             if want is not None and want != held and replace(held, target_state=want.target_state) == want:
-                self._worker.set_tasks_paused([task_id], want.target_state is TargetState.PAUSED)
+                self._worker.set_tasks_target([task_id], want.target_state)
                 self._tasks[task_id] = want
         for name, held in list(self._connectors.items()):
             want = connectors.get(name)
@@ -108,10 +115,7 @@ class AssignmentApplier:
 
     def _start_task(self, task: AssignedTask) -> None:
         self._tasks[task.id] = task
-        if task.target_state is TargetState.STOPPED:
-            return
-        paused = task.target_state is TargetState.PAUSED
-        self._worker.start_task(task.id, task.connector_config, task.config, paused)
+        self._worker.start_task(task.id, task.connector_config, task.config, task.target_state)
 
     def request_reconfiguration(self, name: str) -> None:
         if not self._closed.is_set():
@@ -139,7 +143,7 @@ class AssignmentApplier:
         with self._lock:
             task = self._tasks.get(task_id)
             if task is None:
-                raise NotFoundError(f"Task {task_id} is not running on worker {self._worker.worker_id}")
+                raise ConflictError(NO_OWNER)  # moved, or its new owner has not started it yet
             self._worker.stop_tasks([task_id])
             self._start_task(task)
 
@@ -148,7 +152,7 @@ class AssignmentApplier:
         with self._lock:
             connector = self._connectors.get(name)
             if connector is None:
-                raise NotFoundError(f"Connector {name} is not running on worker {self._worker.worker_id}")
+                raise ConflictError(NO_OWNER)
             self._worker.stop_connector(name)
             self._start_connector(connector)
 

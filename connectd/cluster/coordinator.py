@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 StoreFactory = Callable[[str, StorageTopics], tuple[ConfigStore, StatusStore]]
 """(group id, storage topics) -> the group's config and status stores, not started."""
 
+
 class RemoteWorkers(Protocol):
     """Calls the coordinator makes on one worker, by its address (gRPC in production)."""
 
@@ -245,7 +246,7 @@ class Coordinator:
     def create_connector(
         self, group_id: str, name: str, config: Mapping[str, str], initial_state: TargetState
     ) -> ConnectorInfo:
-        config = {**config, cc.NAME: config.get(cc.NAME, name)}
+        config = cc.with_name(config, name)
         group = self.group(group_id)
         # Validation first: an empty name is an invalid ``name`` config (400 listing it), as in Kafka.
         self._ensure_valid(group_id, config)
@@ -255,12 +256,11 @@ class Coordinator:
     def put_connector_config(
         self, group_id: str, name: str, config: Mapping[str, str]
     ) -> tuple[bool, ConnectorInfo]:
-        config = {**config, cc.NAME: config.get(cc.NAME, name)}
+        config = cc.with_name(config, name)
         group = self.group(group_id)
         self._ensure_valid(group_id, config)
         _require("name", name)
         return group.put_connector_config(name, config)
-
 
     def patch_connector_config(
         self, group_id: str, name: str, patch: Mapping[str, str | None]
@@ -272,21 +272,38 @@ class Coordinator:
     def restart_connector(
         self, group_id: str, name: str, include_tasks: bool, only_failed: bool
     ) -> ConnectorStateInfo:
-        """KIP-745: the owners restart what the plan selected. A plain restart (no flags) is
-        synchronous and fails if the connector has no owner; the others are best effort, as an
-        unassigned instance starts fresh when it is assigned anyway."""
+        """KIP-745: the owners restart what the plan selected, shown RESTARTING meanwhile. A plain
+        restart (no flags) is synchronous: 409 while the connector has no owner, the worker's error
+        if it fails. With flags an unassigned instance is skipped (it starts fresh when assigned)."""
         group = self.group(group_id)
         plan, owners = group.plan_restart(name, include_tasks, only_failed)
         plain = not include_tasks and not only_failed
+        if plain and plan.connector and owners.connector is None:
+            raise ConflictError(NO_OWNER)
+        group.record_states(plan.snapshot, plan.connector, plan.tasks)
+        failures: list[ConnectdError] = []
+
+        def hand_over(
+            address: str | None, call: Callable[[str], None], connector: bool, tasks: tuple[int, ...]
+        ) -> None:
+            try:
+                if address is None:
+                    raise ConflictError(NO_OWNER)
+                call(address)
+            except ConnectdError as exc:
+                # Not restarted: show what it was, not a RESTARTING that nothing would end.
+                group.record_states(plan.previous, connector, tasks)
+                failures.append(exc)
+
         if plan.connector:
-            if owners.connector is not None:
-                self._workers.restart_connector(owners.connector, name)
-            elif plain:
-                raise ConflictError(NO_OWNER)
+            hand_over(owners.connector, lambda a: self._workers.restart_connector(a, name), True, ())
         for index in plan.tasks:
-            address = owners.tasks[index]
-            if address is not None:
-                self._workers.restart_task(address, TaskId(name, index))
+            task = TaskId(name, index)
+            hand_over(
+                owners.tasks[index], lambda a, t=task: self._workers.restart_task(a, t), False, (index,)
+            )
+        if plain and failures:
+            raise failures[0]
         return plan.snapshot
 
     def restart_task(self, group_id: str, task: TaskId) -> None:

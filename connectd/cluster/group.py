@@ -536,7 +536,7 @@ class Group:
     def plan_restart(
         self, name: str, include_tasks: bool, only_failed: bool
     ) -> tuple[RestartPlan, RestartOwners]:
-        """Decide what a restart restarts and who runs it; what is selected is reported RESTARTING."""
+        """Decide what a restart restarts and who runs it (nothing is recorded yet)."""
         with self._lock:
             if name not in self._configs:
                 raise NotFoundError(f"Unknown connector: {name}")
@@ -547,11 +547,16 @@ class Group:
                 self._address_of(self._owner_of_connector(name)) if plan.connector else None,
                 {i: self._address_of(self._owner_of_task(TaskId(name, i))) for i in plan.tasks},
             )
-            if plan.connector:
-                self.report_connector_state(name, plan.snapshot.connector, self._generation)
-            for index in plan.tasks:
-                self.report_task_state(TaskId(name, index), plan.snapshot.tasks[index], self._generation)
             return plan, owners
+
+    def record_states(self, status: ConnectorStateInfo, connector: bool, tasks: Iterable[int]) -> None:
+        """Record the connector's and the given tasks' states from ``status`` (RESTARTING for a
+        restart; the states before it when the restart could not be handed to a worker)."""
+        with self._lock:
+            if connector:
+                self.report_connector_state(status.name, status.connector, self._generation)
+            for index in tasks:
+                self.report_task_state(TaskId(status.name, index), status.tasks[index], self._generation)
 
     def task_owner(self, task: TaskId) -> str:
         """The address of the worker running ``task``; ConflictError while it has none."""
@@ -623,14 +628,20 @@ class Group:
         with self._lock:
             if name not in self._configs:
                 raise NotFoundError(f"No status found for connector {name}")
-            owner = self._owner_of_connector(name)
-            connector = self._connector_status.get(name) or StateInfo(State.UNASSIGNED, owner or "")
+            connector = self._connector_status.get(name) or StateInfo(
+                State.UNASSIGNED, self._owner_of_connector(name) or ""
+            )
             reported = self._task_status.get(name, {})
             tasks = {
                 i: reported.get(i) or StateInfo(State.UNASSIGNED, self._owner_of_task(TaskId(name, i)) or "")
                 for i in range(len(self._task_configs.get(name, [])))
             }
             return ConnectorStateInfo(name, connector, tasks, self.connector_type(name))
+
+    def connector_statuses(self) -> list[ConnectorStateInfo]:
+        """Every connector's status, in name order, under one lock."""
+        with self._lock:
+            return [self.connector_status(name) for name in sorted(self._configs)]
 
     def _owner_of_connector(self, name: str) -> str | None:
         return next((w for w, m in self._members.items() if name in m.latest.units().connectors), None)

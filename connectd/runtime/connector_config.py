@@ -425,6 +425,11 @@ def framework_def(connector_type: str, config: dict[str, str | None] | None = No
     return COMMON_DEF
 
 
+def with_name(config: Mapping[str, str], name: str) -> dict[str, str]:
+    """Stored configs always hold ``name``: the URL's (or body's) name unless the config has one."""
+    return {**config, NAME: config.get(NAME, name)}
+
+
 def merge_config_patch(stored: Mapping[str, str], patch: Mapping[str, str | None]) -> dict[str, str]:
     """``PATCH /connectors/{name}/config``: a value sets a key, null removes it; ``name`` stays."""
     merged = dict(stored)

@@ -38,6 +38,9 @@ class ConnectControl(Protocol):
     def connector_status(self, name: str) -> ConnectorStateInfo:
         """Raises NotFoundError ``No status found for connector {name}``."""
 
+    def connector_statuses(self) -> dict[str, ConnectorStateInfo]:
+        """Every connector that has a status, by name, in one call (``GET /connectors?expand=status``)."""
+
     def task_infos(self, name: str) -> list[TaskInfo]: ...
 
     def create_connector(

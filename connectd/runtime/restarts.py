@@ -15,7 +15,8 @@ from connectd.runtime.model import ConnectorStateInfo, State, StateInfo
 class RestartPlan:
     connector: bool
     tasks: tuple[int, ...]
-    snapshot: ConnectorStateInfo
+    snapshot: ConnectorStateInfo  # what the REST answer shows: the selected instances RESTARTING
+    previous: ConnectorStateInfo  # the status the plan was made from
 
 
 def plan_restart(status: ConnectorStateInfo, include_tasks: bool, only_failed: bool) -> RestartPlan:
@@ -35,7 +36,7 @@ def plan_restart(status: ConnectorStateInfo, include_tasks: bool, only_failed: b
         {i: _restarting(t) if i in tasks else t for i, t in status.tasks.items()},
         status.type,
     )
-    return RestartPlan(restart_connector, tasks, snapshot)
+    return RestartPlan(restart_connector, tasks, snapshot, status)
 
 
 def _restarting(state: StateInfo) -> StateInfo:

@@ -125,12 +125,13 @@ class SinkTaskRunner(TaskRunner):
         return [first, *consumer.consume(self._batch_size - 1, 0)] if self._batch_size > 1 else [first]
 
     def _apply_pause(self, consumer: Consumer) -> None:
-        if self.paused == self._consumer_paused:
+        paused = self.paused  # read once: a resume may land while this runs
+        if paused == self._consumer_paused:
             return
         assignment = consumer.assignment()
         if assignment:
-            (consumer.pause if self.paused else consumer.resume)(assignment)
-        self._consumer_paused = self.paused
+            (consumer.pause if paused else consumer.resume)(assignment)
+        self._consumer_paused = paused
 
     def _rewind(self, consumer: Consumer, messages: list[Message]) -> None:
         """Records fetched just as the task paused are not delivered: seek back to the first of each."""
@@ -138,8 +139,10 @@ class SinkTaskRunner(TaskRunner):
         for message in messages:
             if message.error() is None:
                 first.setdefault((message.topic(), message.partition()), message.offset())
+        assigned = {(tp.topic, tp.partition) for tp in consumer.assignment()}
         for (topic, partition), offset in first.items():
-            consumer.seek(KafkaTopicPartition(topic, partition, offset))
+            if (topic, partition) in assigned:  # a partition revoked meanwhile is re-read by its new owner
+                consumer.seek(KafkaTopicPartition(topic, partition, offset))
 
     def _raise_callback_error(self) -> None:
         # An exception escaping a librdkafka callback corrupts the interpreter state
@@ -212,7 +215,11 @@ class SinkTaskRunner(TaskRunner):
             self._context.partitions.update(assigned)
             log.info("task %s assigned %s", self.task_id, ", ".join(f"{t}-{p}" for t, p in assigned))
             if self._consumer_paused:
-                consumer.assign(partitions)  # assign now so the new partitions can be paused too
+                # Take the partitions now so they can be paused before the first fetch.
+                if consumer.rebalance_protocol() == "COOPERATIVE":
+                    consumer.incremental_assign(partitions)
+                else:
+                    consumer.assign(partitions)
                 consumer.pause(partitions)
             self.task.open(assigned)
         except BaseException as exc:

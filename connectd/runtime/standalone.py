@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from connectd.errors import AlreadyExistsError, BadRequestError, NotFoundError
+from connectd.errors import AlreadyExistsError, NotFoundError
 from connectd.plugins.registry import PluginRegistry
 from connectd.runtime import connector_config as cc
 from connectd.runtime.connector_offsets import ConnectorOffset, ConnectorOffsetsManager
@@ -27,42 +27,13 @@ from connectd.runtime.model import (
     TaskInfo,
 )
 from connectd.runtime.plugin_config import plugin_config_keys
+from connectd.runtime.plugin_listing import check_validate_request, list_plugins
 from connectd.runtime.restarts import plan_restart
 from connectd.runtime.status import MemoryStatusStore
 from connectd.runtime.validation import ConnectorConfigValidator
 from connectd.runtime.worker import Worker
 
 log = logging.getLogger(__name__)
-
-
-_PLUGIN_ORDER = ("sink", "source", "converter", "header_converter", "transformation", "predicate")
-
-
-def list_plugins(registry: PluginRegistry, connectors_only: bool) -> list[PluginInfo]:
-    """Every plugin of a registry; converters are listed as header converters too, as Kafka does."""
-    infos = [PluginInfo(p.class_name, p.type, p.version) for p in registry.plugins(("sink", "source"))]
-    converters = registry.plugins(("converter",))
-    infos += [PluginInfo(p.class_name, "converter", p.version) for p in converters]
-    infos += [PluginInfo(p.class_name, "header_converter", p.version) for p in converters]
-    return sort_plugins(infos, connectors_only)
-
-
-def sort_plugins(plugins: Iterable[PluginInfo], connectors_only: bool) -> list[PluginInfo]:
-    """Connect's order: sinks, sources, then converters and header converters, each by class name."""
-    wanted = _PLUGIN_ORDER[:2] if connectors_only else _PLUGIN_ORDER
-    unique = {(p.type, p.class_name): p for p in plugins if p.type in wanted}
-    return sorted(unique.values(), key=lambda p: (wanted.index(p.type), p.class_name))
-
-
-def check_validate_request(plugin: str, config: Mapping[str, str | None]) -> None:
-    """``PUT /connector-plugins/{plugin}/config/validate``: the body's class must match the path."""
-    class_name = config.get(cc.CONNECTOR_CLASS)
-    if not class_name:
-        return
-    body = class_name.removesuffix("Connector")
-    path = plugin.removesuffix("Connector")
-    if not body.endswith(path):
-        raise BadRequestError(f"Included connector type {class_name} does not match request type {plugin}")
 
 
 class StandaloneControlPlane(LoggerAdmin):
@@ -128,6 +99,16 @@ class StandaloneControlPlane(LoggerAdmin):
             tasks = {i: s for i, s in self._statuses.get_tasks(name).items() if i < task_count}
             return ConnectorStateInfo(name, state, tasks, self._type(config))
 
+    def connector_statuses(self) -> dict[str, ConnectorStateInfo]:
+        statuses = {}
+        with self._lock:
+            for name in sorted(self._configs):
+                try:
+                    statuses[name] = self.connector_status(name)
+                except NotFoundError:
+                    continue  # no status yet
+        return statuses
+
     def task_infos(self, name: str) -> list[TaskInfo]:
         with self._lock:
             self._config(name)
@@ -168,7 +149,7 @@ class StandaloneControlPlane(LoggerAdmin):
     def create_connector(
         self, name: str, config: Mapping[str, str], initial_state: TargetState = TargetState.STARTED
     ) -> ConnectorInfo:
-        config = {**config, cc.NAME: config.get(cc.NAME, name)}
+        config = cc.with_name(config, name)
         with self._lock:
             if name in self._configs:
                 raise AlreadyExistsError(f"Connector {name} already exists")
@@ -180,7 +161,7 @@ class StandaloneControlPlane(LoggerAdmin):
             return self.connector_info(name)
 
     def put_connector_config(self, name: str, config: Mapping[str, str]) -> tuple[bool, ConnectorInfo]:
-        config = {**config, cc.NAME: config.get(cc.NAME, name)}
+        config = cc.with_name(config, name)
         with self._lock:
             self._validator.ensure_valid(config)
             created = name not in self._configs
@@ -230,6 +211,7 @@ class StandaloneControlPlane(LoggerAdmin):
                 return
             self._targets[name] = TargetState.PAUSED
             self._worker.transition_connector(name, config, TargetState.PAUSED, self._request_reconfiguration)
+            self._worker.set_tasks_target(self._worker.task_ids(name), TargetState.PAUSED)
             log.info("connector %s paused", name)
 
     def resume_connector(self, name: str) -> None:
@@ -239,6 +221,7 @@ class StandaloneControlPlane(LoggerAdmin):
             if previous is TargetState.STARTED:
                 return
             log.info("connector %s resumed (was %s)", name, previous.value)
+            self._worker.set_tasks_target(self._worker.task_ids(name), TargetState.STARTED)
             if self._worker.transition_connector(
                 name, config, TargetState.STARTED, self._request_reconfiguration
             ):
@@ -283,8 +266,8 @@ class StandaloneControlPlane(LoggerAdmin):
     def _restart_task(self, task: TaskId) -> None:
         name = task.connector
         self._worker.stop_tasks([task])
-        paused = self._targets[name] is TargetState.PAUSED
-        self._worker.start_task(task, self._configs[name], self._task_configs[name][task.task], paused)
+        config = self._task_configs[name][task.task]
+        self._worker.start_task(task, self._configs[name], config, self._targets[name])
 
     def task_status(self, task: TaskId) -> StateInfo:
         with self._lock:
@@ -303,7 +286,7 @@ class StandaloneControlPlane(LoggerAdmin):
             self._reconfigure_tasks(name)
         elif target is TargetState.PAUSED and restart_tasks and not self._worker.task_ids(name):
             for index, task_config in enumerate(self._task_configs.get(name, [])):
-                self._worker.start_task(TaskId(name, index), self._configs[name], task_config, paused=True)
+                self._worker.start_task(TaskId(name, index), self._configs[name], task_config, target)
 
     def _stop_connector(self, name: str) -> None:
         self._worker.stop_tasks(self._worker.task_ids(name))

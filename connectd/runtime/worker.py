@@ -123,7 +123,11 @@ class Worker:
                     f"{max_tasks}, the maximum number of tasks it is configured to create."
                 )
         except Exception as exc:
-            self.fail_connector(name, exc)
+            with self._lock:
+                current = self._connectors.get(name)
+            # An instance stopped meanwhile (paused, restarted) may fail on the way out: not a failure.
+            if current is not None and current[0] is connector:
+                self.fail_connector(name, exc)
             raise
         task_cls = connector.task_class()
         task_class_name = f"{task_cls.__module__}.{task_cls.__qualname__}"
@@ -156,11 +160,10 @@ class Worker:
         target: TargetState,
         on_reconfigure: Callable[[str], None],
     ) -> bool:
-        """Move a connector this worker holds to a new target state. Its tasks pause or resume in
-        place (never restarted); a STOPPED connector's tasks are removed by its owner, which clears
-        its task configs. Returns True when the connector runs again (regenerate task configs)."""
+        """Move a connector instance to a new target state (its tasks follow through
+        ``set_tasks_target``, wherever they run). Returns True when it runs again: regenerate its
+        task configs."""
         self.stop_connector(name)
-        self.set_tasks_paused(self.task_ids(name), target is TargetState.PAUSED)
         return self.start_connector(name, config, on_reconfigure, target)
 
     def is_running(self, name: str) -> bool:
@@ -185,13 +188,15 @@ class Worker:
         task_id: TaskId,
         connector_config: Mapping[str, str],
         task_config: Mapping[str, str],
-        paused: bool = False,
+        target: TargetState = TargetState.STARTED,
     ) -> None:
-        """Start one task on its own thread (idle from the start when ``paused``); a failure to build
-        it is reported as FAILED."""
+        """Start one task on its own thread in its connector's target state: idle from the start
+        when PAUSED, not at all when STOPPED. A failure to build it is reported as FAILED."""
+        if target is TargetState.STOPPED:
+            return
         try:
             runner = self._build_runner(task_id, connector_config, task_config)
-            if paused:
+            if target is TargetState.PAUSED:
                 runner.pause()
         except Exception:
             trace = traceback.format_exc()
@@ -255,11 +260,14 @@ class Worker:
             return []
         return stop_runners(runners, int(self.config["task.shutdown.graceful.timeout.ms"]) / 1000)
 
-    def set_tasks_paused(self, task_ids: Iterable[TaskId], paused: bool) -> None:
+    def set_tasks_target(self, task_ids: Iterable[TaskId], target: TargetState) -> None:
+        """Pause or resume running tasks in place (STOPPED tasks are stopped by their owner)."""
+        if target is TargetState.STOPPED:
+            return
         with self._lock:
             runners = [r for r in (self._tasks.get(t) for t in task_ids) if r is not None]
         for runner in runners:
-            runner.pause() if paused else runner.resume()
+            runner.pause() if target is TargetState.PAUSED else runner.resume()
 
     def forget_active_topics(self, connector: str | None = None) -> None:
         """After active topics were reset: the tasks (of ``connector``, or all) report each topic again

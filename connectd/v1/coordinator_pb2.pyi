@@ -307,6 +307,18 @@ class GetConnectorStatusResponse(_message.Message):
     status: _common_pb2.ConnectorStatus
     def __init__(self, status: _Optional[_Union[_common_pb2.ConnectorStatus, _Mapping]] = ...) -> None: ...
 
+class ListConnectorStatusesRequest(_message.Message):
+    __slots__ = ("group_id",)
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    def __init__(self, group_id: _Optional[str] = ...) -> None: ...
+
+class ListConnectorStatusesResponse(_message.Message):
+    __slots__ = ("statuses",)
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    statuses: _containers.RepeatedCompositeFieldContainer[_common_pb2.ConnectorStatus]
+    def __init__(self, statuses: _Optional[_Iterable[_Union[_common_pb2.ConnectorStatus, _Mapping]]] = ...) -> None: ...
+
 class ListTasksRequest(_message.Message):
     __slots__ = ("group_id", "name")
     GROUP_ID_FIELD_NUMBER: _ClassVar[int]

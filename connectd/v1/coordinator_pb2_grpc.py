@@ -94,6 +94,11 @@ class CoordinatorServiceStub:
                 request_serializer=connectd_dot_v1_dot_coordinator__pb2.GetConnectorStatusRequest.SerializeToString,
                 response_deserializer=connectd_dot_v1_dot_coordinator__pb2.GetConnectorStatusResponse.FromString,
                 _registered_method=True)
+        self.ListConnectorStatuses = channel.unary_unary(
+                '/connectd.v1.CoordinatorService/ListConnectorStatuses',
+                request_serializer=connectd_dot_v1_dot_coordinator__pb2.ListConnectorStatusesRequest.SerializeToString,
+                response_deserializer=connectd_dot_v1_dot_coordinator__pb2.ListConnectorStatusesResponse.FromString,
+                _registered_method=True)
         self.ListTasks = channel.unary_unary(
                 '/connectd.v1.CoordinatorService/ListTasks',
                 request_serializer=connectd_dot_v1_dot_coordinator__pb2.ListTasksRequest.SerializeToString,
@@ -240,6 +245,13 @@ class CoordinatorServiceServicer:
 
     def GetConnectorStatus(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListConnectorStatuses(self, request, context):
+        """Every connector's status in one call (GET /connectors?expand=status), not one call per name.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -401,6 +413,11 @@ def add_CoordinatorServiceServicer_to_server(servicer, server):
                     servicer.GetConnectorStatus,
                     request_deserializer=connectd_dot_v1_dot_coordinator__pb2.GetConnectorStatusRequest.FromString,
                     response_serializer=connectd_dot_v1_dot_coordinator__pb2.GetConnectorStatusResponse.SerializeToString,
+            ),
+            'ListConnectorStatuses': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListConnectorStatuses,
+                    request_deserializer=connectd_dot_v1_dot_coordinator__pb2.ListConnectorStatusesRequest.FromString,
+                    response_serializer=connectd_dot_v1_dot_coordinator__pb2.ListConnectorStatusesResponse.SerializeToString,
             ),
             'ListTasks': grpc.unary_unary_rpc_method_handler(
                     servicer.ListTasks,
@@ -792,6 +809,33 @@ class CoordinatorService:
             '/connectd.v1.CoordinatorService/GetConnectorStatus',
             connectd_dot_v1_dot_coordinator__pb2.GetConnectorStatusRequest.SerializeToString,
             connectd_dot_v1_dot_coordinator__pb2.GetConnectorStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListConnectorStatuses(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectd.v1.CoordinatorService/ListConnectorStatuses',
+            connectd_dot_v1_dot_coordinator__pb2.ListConnectorStatusesRequest.SerializeToString,
+            connectd_dot_v1_dot_coordinator__pb2.ListConnectorStatusesResponse.FromString,
             options,
             channel_credentials,
             insecure,

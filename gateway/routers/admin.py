@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from connectd.runtime.logger_levels import KAFKA_LEVELS, LoggerScope, logger_scope
-from gateway.dependencies import Control, json_body
+from gateway.dependencies import Control, in_thread, json_body
 from gateway.errors import RequestError
 from gateway.schemas import error_responses, json_request_body
 
@@ -51,7 +50,7 @@ async def set_logger(logger: str, request: Request, control: Control, scope: str
     if not isinstance(body, dict):
         raise RequestError(400, "Request body must be a JSON object like {\"level\": \"DEBUG\"}")
     # Cluster scope waits on every process of the group: off the event loop.
-    changed = await run_in_threadpool(control.set_logger_level, logger, body.get("level"), scope)
+    changed = await in_thread(control.set_logger_level, logger, body.get("level"), scope)
     if logger_scope(scope) is LoggerScope.CLUSTER:
         return Response(status_code=204)
     return changed

@@ -9,10 +9,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from connectd.runtime.connector_offsets import parse_alter_request
-from gateway.dependencies import Control, json_body
+from gateway.dependencies import Control, in_thread, json_body
 from gateway.schemas import body, error_responses, json_request_body
 
 router = APIRouter(prefix="/connectors/{name}/offsets", tags=["offsets"])
@@ -52,7 +51,7 @@ def get_offsets(name: str, control: Control) -> dict[str, Any]:
 )
 async def alter_offsets(name: str, request: Request, control: Control) -> dict[str, str]:
     offsets = parse_alter_request(await json_body(request))
-    return {"message": await run_in_threadpool(control.alter_connector_offsets, name, offsets)}
+    return {"message": await in_thread(control.alter_connector_offsets, name, offsets)}
 
 
 @router.delete(

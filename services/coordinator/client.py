@@ -27,7 +27,7 @@ from connectd.runtime.model import (
     TaskId,
     TaskInfo,
 )
-from connectd.runtime.standalone import check_validate_request, sort_plugins
+from connectd.runtime.plugin_listing import check_validate_request, sort_plugins
 from connectd.runtime.topic_tracking import TopicStatus, TopicTrackingSettings
 from connectd.runtime.validation import raise_if_invalid
 from connectd.v1 import coordinator_pb2 as pb
@@ -106,6 +106,12 @@ class CoordinatorControl(LoggerAdmin):
             self._rpc.stub.GetConnectorStatus, pb.GetConnectorStatusRequest(group_id=self.group_id, name=name)
         )
         return convert.status_from_pb(response.status)
+
+    def connector_statuses(self) -> dict[str, ConnectorStateInfo]:
+        response = self._rpc.call(
+            self._rpc.stub.ListConnectorStatuses, pb.ListConnectorStatusesRequest(group_id=self.group_id)
+        )
+        return {s.name: convert.status_from_pb(s) for s in response.statuses}
 
     def task_infos(self, name: str) -> list[TaskInfo]:
         response = self._rpc.call(

@@ -134,6 +134,12 @@ class CoordinatorServicer(coordinator_pb2_grpc.CoordinatorServiceServicer):
         status = self._core.group(request.group_id).connector_status(request.name)
         return coordinator_pb2.GetConnectorStatusResponse(status=convert.status_to_pb(status))
 
+    def ListConnectorStatuses(self, request: Any, context: grpc.ServicerContext) -> Any:
+        statuses = self._core.group(request.group_id).connector_statuses()
+        return coordinator_pb2.ListConnectorStatusesResponse(
+            statuses=[convert.status_to_pb(s) for s in statuses]
+        )
+
     def ListTasks(self, request: Any, context: grpc.ServicerContext) -> Any:
         tasks = self._core.group(request.group_id).task_infos(request.name)
         return coordinator_pb2.ListTasksResponse(tasks=[convert.task_info_to_pb(t) for t in tasks])

@@ -21,7 +21,7 @@ from connectd.config import WorkerConfig
 from connectd.errors import ConnectdError, FailedPreconditionError, NotFoundError
 from connectd.plugins.registry import PluginRegistry
 from connectd.runtime.model import StateInfo, TaskId
-from connectd.runtime.standalone import check_validate_request, list_plugins
+from connectd.runtime.plugin_listing import check_validate_request, list_plugins
 from connectd.runtime.topic_tracking import TopicResetWatch, TopicStatus, now_ms
 from connectd.runtime.validation import ConnectorConfigValidator
 from connectd.runtime.worker import Worker
@@ -198,7 +198,7 @@ class GroupMembership:
                 with self._membership_lock:
                     # A new membership: the coordinator numbers its generations afresh (it may have
                     # restarted), so the last one applied under the old membership means nothing now.
-                    self._applier.applied_generation = 0
+                    self._applier.reset_generation()
                     response = self._rpc.register(
                         self._address, self._plugins, self._storage, connectors, tasks
                     )
@@ -251,9 +251,9 @@ class GroupMembership:
                 if self._on_topic_resets is not None:
                     self._on_topic_resets(response.topic_resets)
             except NotFoundError:
-                # The coordinator forgot us (it restarted, or declared us dead): join again.
+                # The coordinator forgot us (it restarted, or declared us dead): the assignment
+                # stream fails the same way, and the watch loop registers again.
                 self._registered.clear()
-                threading.Thread(target=self._register, name="re-register", daemon=True).start()
             except ConnectdError as exc:
                 log.debug("heartbeat failed: %s", exc)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,10 +29,17 @@ FAST = {
 
 @contextmanager
 def running_cluster(
-    workdir: Path, bootstrap_servers: str, group_id: str, workers: int
+    workdir: Path,
+    bootstrap_servers: str,
+    group_id: str,
+    workers: int = 1,
+    settings: Mapping[str, str] = FAST,
 ) -> Iterator[LocalCluster]:
-    """A started LocalCluster with the FAST settings; every process stopped (by pid) on exit."""
-    local = LocalCluster(workdir, group_id=group_id, bootstrap_servers=bootstrap_servers, settings=FAST)
+    """A started LocalCluster (the FAST settings unless told otherwise); every process stopped (by
+    pid) on exit."""
+    local = LocalCluster(
+        workdir, group_id=group_id, bootstrap_servers=bootstrap_servers, settings=dict(settings)
+    )
     try:
         yield local.start(workers=workers)
     finally:

@@ -18,13 +18,13 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from connectd.embedded_broker import free_port
 from services.cluster_launcher import LocalCluster
-from tests.integration.standalone_harness import REPO_ROOT, http_request, wait_for
+from tests.integration.cluster_harness import rest, running_cluster
+from tests.integration.standalone_harness import REPO_ROOT, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -129,20 +129,11 @@ def run_node_client(node_modules: Path, address: str, group_id: str) -> subproce
 
 @pytest.fixture
 def one_worker_cluster(tmp_path: Path, bootstrap_servers: str, unique_name: str) -> Iterator[LocalCluster]:
-    local = LocalCluster(
-        tmp_path / "cluster", group_id=f"g-{unique_name}", bootstrap_servers=bootstrap_servers
-    )
-    try:
-        yield local.start(workers=1)
-    finally:
-        local.stop()
-        for process in local.processes:
-            # Captured by pytest and shown only when the test failed.
-            print(f"--- {process.name} (pid {process.pid}) ---\n{process.log_tail(25)}")
-
-
-def rest(cluster: LocalCluster, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    return http_request(cluster.rest_url, method, path, body)
+    # The default settings: this test needs no fast failover.
+    with running_cluster(
+        tmp_path / "cluster", bootstrap_servers, f"g-{unique_name}", workers=1, settings={}
+    ) as local:
+        yield local
 
 
 def test_node_client_lists_connectors(
