@@ -67,12 +67,16 @@ class Worker:
         self.topic_tracking = TopicTrackingSettings.from_config(config)
         self._lock = threading.RLock()
         self._connectors: dict[str, tuple[Connector, dict[str, str]]] = {}
+        # Connectors that failed here: they change target state only through a restart, as in Kafka.
+        self._failed: set[str] = set()
         self._tasks: dict[TaskId, TaskRunner] = {}
         self.task_starts: dict[TaskId, int] = {}
 
     # --- connectors ------------------------------------------------------------------------------
 
     def _connector_state(self, name: str, state: State, trace: str | None = None, version: str = "") -> None:
+        with self._lock:
+            (self._failed.add if state is State.FAILED else self._failed.discard)(name)
         self._statuses.connector_state(name, StateInfo(state, self.worker_id, trace, version or None))
 
     def start_connector(
@@ -144,6 +148,7 @@ class Worker:
 
     def stop_connector(self, name: str) -> None:
         with self._lock:
+            self._failed.discard(name)
             entry = self._connectors.pop(name, None)
         if entry is None:
             return
@@ -163,6 +168,11 @@ class Worker:
         """Move a connector instance to a new target state (its tasks follow through
         ``set_tasks_target``, wherever they run). Returns True when it runs again: regenerate its
         task configs."""
+        with self._lock:
+            failed = name in self._failed
+        if failed:
+            log.warning("connector %s stays FAILED: only a restart moves it to %s", name, target.value)
+            return False
         self.stop_connector(name)
         return self.start_connector(name, config, on_reconfigure, target)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
+from connectd.runtime.control import ConnectControl
 from connectd.runtime.model import TaskId
 from gateway.dependencies import Control, query_flag
 from gateway.errors import RequestError
@@ -59,31 +61,34 @@ def restart_task(name: str, task: str, control: Control) -> Response:
     return Response(status_code=204)
 
 
-@router.put(
+def _target_state_route(
+    path: str, status: int, summary: str, change: Callable[[ConnectControl, str], None]
+) -> None:
+    """PUT /pause, /resume and /stop: set a target state, answer with an empty body."""
+
+    def set_target_state(name: str, control: Control) -> Response:
+        change(control, name)
+        return Response(status_code=status)
+
+    set_target_state.__name__ = path.strip("/")  # the OpenAPI operation id
+    router.put(path, status_code=status, summary=summary, responses=error_responses(404))(set_target_state)
+
+
+_target_state_route(
     "/pause",
-    status_code=202,
-    summary="Pause: connector and tasks stay assigned but idle",
-    responses=error_responses(404),
+    202,
+    "Pause: connector and tasks stay assigned but idle",
+    lambda control, name: control.pause_connector(name),
 )
-def pause(name: str, control: Control) -> Response:
-    control.pause_connector(name)
-    return Response(status_code=202)
-
-
-@router.put(
-    "/resume", status_code=202, summary="Resume a PAUSED or STOPPED connector", responses=error_responses(404)
+_target_state_route(
+    "/resume",
+    202,
+    "Resume a PAUSED or STOPPED connector",
+    lambda control, name: control.resume_connector(name),
 )
-def resume(name: str, control: Control) -> Response:
-    control.resume_connector(name)
-    return Response(status_code=202)
-
-
-@router.put(
+_target_state_route(
     "/stop",
-    status_code=204,
-    summary="Stop: tasks torn down and their configs cleared",
-    responses=error_responses(404),
+    204,
+    "Stop: tasks torn down and their configs cleared",
+    lambda control, name: control.stop_connector(name),
 )
-def stop(name: str, control: Control) -> Response:
-    control.stop_connector(name)
-    return Response(status_code=204)
