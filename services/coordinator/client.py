@@ -6,8 +6,9 @@ unreachable coordinator is an UnavailableError (503 at the gateway), never a han
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import grpc
 
@@ -56,6 +57,50 @@ class _CoordinatorStub:
         self._channel.close()
 
 
+class _Flight(Generic[T]):
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: T | None = None
+        self.error: BaseException | None = None
+
+
+class SharedCall(Generic[T]):
+    """One read shared by concurrent callers, never staler than the caller.
+
+    A caller joins the next call that has not started yet (or starts it), so every caller gets a
+    result read after it asked; callers that arrive while a call runs share the one after it. Under
+    load, one call serves everyone who asked while the previous one ran.
+    """
+
+    def __init__(self, call: Callable[[], T]) -> None:
+        self._call = call
+        self._lock = threading.Lock()
+        self._one_at_a_time = threading.Lock()
+        self._pending: _Flight[T] | None = None
+
+    def __call__(self) -> T:
+        with self._lock:
+            flight = self._pending
+            leads = flight is None
+            if flight is None:
+                flight = self._pending = _Flight()
+        if leads:
+            with self._one_at_a_time:
+                with self._lock:
+                    self._pending = None  # started: later callers make the next call
+                try:
+                    flight.result = self._call()
+                except BaseException as exc:
+                    flight.error = exc
+                finally:
+                    flight.done.set()
+        else:
+            flight.done.wait()
+        if flight.error is not None:
+            raise flight.error
+        return flight.result  # type: ignore[return-value]
+
+
 class CoordinatorControl(LoggerAdmin):
     """:class:`connectd.runtime.control.ConnectControl` for one group, over gRPC."""
 
@@ -70,6 +115,7 @@ class CoordinatorControl(LoggerAdmin):
         health: HealthCheck | None = None,
     ) -> None:
         self._rpc = _CoordinatorStub(address, timeout_s)
+        self._shared_statuses = SharedCall(self._list_statuses)
         # /health: the roles the gateway depends on answer their gRPC health checks.
         self._health = health or HealthCheck(grpc_health_probe({"coordinator": address}))
         self.group_id = group_id
@@ -108,6 +154,11 @@ class CoordinatorControl(LoggerAdmin):
         return convert.status_from_pb(response.status)
 
     def connector_statuses(self) -> dict[str, ConnectorStateInfo]:
+        # Concurrent ``GET /connectors?expand=status`` requests share calls (each still sees a state
+        # read after it asked): each call returns every connector, and under load they piled up.
+        return self._shared_statuses()
+
+    def _list_statuses(self) -> dict[str, ConnectorStateInfo]:
         response = self._rpc.call(
             self._rpc.stub.ListConnectorStatuses, pb.ListConnectorStatusesRequest(group_id=self.group_id)
         )

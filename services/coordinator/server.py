@@ -135,10 +135,10 @@ class CoordinatorServicer(coordinator_pb2_grpc.CoordinatorServiceServicer):
         return coordinator_pb2.GetConnectorStatusResponse(status=convert.status_to_pb(status))
 
     def ListConnectorStatuses(self, request: Any, context: grpc.ServicerContext) -> Any:
-        statuses = self._core.group(request.group_id).connector_statuses()
-        return coordinator_pb2.ListConnectorStatusesResponse(
-            statuses=[convert.status_to_pb(s) for s in statuses]
-        )
+        response = coordinator_pb2.ListConnectorStatusesResponse()
+        for status in self._core.group(request.group_id).connector_statuses():
+            convert.status_into_pb(status, response.statuses.add())
+        return response
 
     def ListTasks(self, request: Any, context: grpc.ServicerContext) -> Any:
         tasks = self._core.group(request.group_id).task_infos(request.name)

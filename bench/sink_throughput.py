@@ -1,0 +1,108 @@
+"""2. Sink throughput: Kafka -> FileStreamSink, against a plain consumer writing the same file.
+
+Both read the same topic of 100-byte lines (the one the source benchmark filled, or one filled here by
+a plain producer); both rates run from the first line in the output file to the last, so consumer
+start-up and the consumer-group join are left out.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer
+from confluent_kafka import TopicPartition as KafkaTopicPartition
+
+from bench.common import (
+    Context,
+    Figure,
+    Standalone,
+    create_topic,
+    file_values,
+    produce_all,
+    producer_config,
+    ratio,
+    unique,
+    wait_file_lines,
+)
+from bench.source_throughput import lines_file
+
+NAME = "sink"
+TITLE = "2. sink throughput (Kafka -> FileStreamSink)"
+
+
+def filled_topic(ctx: Context) -> str:
+    topic = ctx.shared.get("string_topic")
+    if topic:
+        return str(topic)
+    topic = unique("bench-sink-input")
+    create_topic(ctx.bootstrap, topic)
+    producer = Producer(producer_config(ctx.bootstrap))
+    produce_all(producer, topic, file_values(lines_file(ctx)))
+    if producer.flush(120):
+        raise RuntimeError("the plain producer could not fill the sink benchmark's topic")
+    return topic
+
+
+def raw_consume(ctx: Context, topic: str, sink: Path) -> float:
+    """Lines/s of a plain consumer (assigned partition, no group join) writing each value as a line."""
+    count = ctx.scale.lines
+    consumer = Consumer({"bootstrap.servers": ctx.bootstrap, "group.id": unique("bench-raw-consume")})
+    consumer.assign([KafkaTopicPartition(topic, 0, OFFSET_BEGINNING)])
+    seen = 0
+    first: tuple[float, int] | None = None
+    deadline = time.monotonic() + 60 + count / 2000
+    with open(sink, "w", encoding="utf-8") as out:
+        while seen < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"plain consumer read {seen} of {count} records")
+            messages = [m for m in consumer.consume(500, 0.5) if not m.error()]
+            out.write("".join(f"{m.value().decode()}\n" for m in messages))
+            out.flush()
+            seen += len(messages)
+            if messages and first is None:
+                first = (time.perf_counter(), seen)
+    last = time.perf_counter()
+    consumer.close()
+    assert first is not None
+    # Like the connectd figure: from the first lines in the file to the last.
+    return (count - first[1]) / max(last - first[0], 1e-6)
+
+
+def connectd_sink(ctx: Context, topic: str) -> float:
+    workdir = ctx.subdir("sink")
+    sink = workdir / "sink.txt"
+    connector = {
+        "name": "bench-sink",
+        "connector.class": "FileStreamSink",
+        "file": str(sink),
+        "topics": topic,
+        "tasks.max": "1",
+    }
+    count = ctx.scale.lines
+    with Standalone(workdir, ctx.bootstrap, [connector]) as worker:
+        try:
+            first, first_lines, last = wait_file_lines(sink, count, 60 + count / 2000, worker.alive)
+        except TimeoutError as exc:
+            raise RuntimeError(f"{exc}; worker log:\n{worker.log_tail()}") from None
+    # From the first lines in the file to the last: start-up and the group join are left out.
+    return (count - first_lines) / max(last - first, 1e-6)
+
+
+def run(ctx: Context) -> list[Figure]:
+    topic = filled_topic(ctx)
+    baseline = raw_consume(ctx, topic, ctx.subdir("sink-raw") / "raw.sink.txt")
+    ctx.log(f"  plain consumer: {baseline:,.0f} lines/s")
+    rate = connectd_sink(ctx, topic)
+    ctx.log(f"  connectd FileStreamSink: {rate:,.0f} lines/s")
+    return [
+        Figure("lines", ctx.scale.lines, "lines", note="the source benchmark's StringConverter topic"),
+        Figure(
+            "plain consumer",
+            round(baseline),
+            "lines/s",
+            note="baseline: confluent-kafka Consumer writing a file",
+        ),
+        Figure("connectd FileStreamSink", round(rate), "lines/s", note="StringConverter"),
+        Figure("ratio", ratio(rate, baseline), "x", "≥ 0.6", "connectd lines/s ÷ plain consumer lines/s"),
+    ]
