@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from connectd.runtime.model import TargetState
-from connectd.storage.kafka_log import KafkaStoreError, KafkaTopicLog, Record
+from connectd.storage.kafka_log import KafkaStoreError, KafkaTopicLog, Record, replay_records
 
 log = logging.getLogger(__name__)
 
@@ -322,17 +322,7 @@ class ConfigState:
 def replay_config_records(records: Iterable[Record], topic: str = "config topic") -> ConfigState:
     """Rebuild the state from records in topic order; malformed records are skipped with a warning."""
     state = ConfigState()
-    for key, value in records:
-        try:
-            record = decode_config_record(key, value)
-        except ValueError as exc:
-            # Foreign data must never stop the worker: say what was skipped and move on.
-            log.warning("skipping record %r in config topic %s: %s", key[:200], topic, exc)
-            continue
-        if record is None:
-            log.debug("ignoring record %r in config topic %s: not used by connectd", key[:200], topic)
-            continue
-        state.apply(record)
+    replay_records(records, decode_config_record, state.apply, f"config topic {topic}")
     return state
 
 

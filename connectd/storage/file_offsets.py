@@ -29,6 +29,8 @@ from connectd.storage.offsets import (
     decode_key,
     decode_value,
     encode_key,
+    list_connector_offsets,
+    lookup_offsets,
 )
 
 log = logging.getLogger(__name__)
@@ -64,19 +66,11 @@ class FileOffsetBackend(OffsetBackend):
 
     def get(self, connector: str, partitions: Iterable[Partition]) -> list[dict[str, Any] | None]:
         with self._lock:
-            found = [self._offsets.get(encode_key(connector, p)) for p in partitions]
-        # Copies: a caller mutating a result must not change the committed map.
-        return [dict(offset) if offset is not None else None for offset in found]
+            return lookup_offsets(self._offsets, connector, partitions)
 
     def list(self, connector: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         with self._lock:
-            items = list(self._offsets.items())
-        result = []
-        for key, offset in items:
-            name, partition = decode_key(key)
-            if name == connector:
-                result.append((partition, dict(offset)))
-        return result
+            return list_connector_offsets(self._offsets, connector)
 
     # -- writes --------------------------------------------------------------------------------------
 

@@ -11,14 +11,39 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Message, Producer
 from confluent_kafka import TopicPartition as KafkaTopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
 
 log = logging.getLogger(__name__)
+
+R = TypeVar("R")
+
+
+def replay_records(
+    records: Iterable[tuple[bytes, bytes | None]],
+    decode: Callable[[bytes, bytes | None], R | None],
+    apply: Callable[[R], None],
+    where: str,
+    errors: tuple[type[Exception], ...] = (ValueError,),
+) -> None:
+    """Apply a topic's records in order. A record ``decode`` cannot read is skipped with a warning
+    naming its key and ``where`` (foreign data must never stop the worker); one it decodes to None
+    is not ours to use."""
+    for key, value in records:
+        try:
+            record = decode(key, value)
+        except errors as exc:
+            log.warning("skipping record %r in %s: %s", key[:200], where, exc)
+            continue
+        if record is None:
+            log.debug("ignoring record %r in %s: not used by connectd", key[:200], where)
+            continue
+        apply(record)
+
 
 BROKER_DEFAULT = -1
 _READ_BATCH = 500

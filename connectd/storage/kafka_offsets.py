@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from connectd.storage.kafka_log import KafkaStoreError, KafkaTopicLog, Record
+from connectd.storage.kafka_log import KafkaStoreError, KafkaTopicLog, Record, replay_records
 from connectd.storage.offsets import (
     Offset,
     OffsetBackend,
@@ -22,6 +22,8 @@ from connectd.storage.offsets import (
     decode_value,
     encode_key,
     encode_value,
+    list_connector_offsets,
+    lookup_offsets,
 )
 
 log = logging.getLogger(__name__)
@@ -75,18 +77,11 @@ class KafkaOffsetBackend(OffsetBackend):
 
     def get(self, connector: str, partitions: Iterable[Partition]) -> list[dict[str, Any] | None]:
         with self._state_lock:
-            found = [self._offsets.get(encode_key(connector, p)) for p in partitions]
-        return [dict(offset) if offset is not None else None for offset in found]
+            return lookup_offsets(self._offsets, connector, partitions)
 
     def list(self, connector: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         with self._state_lock:
-            items = list(self._offsets.items())
-        result = []
-        for key, offset in items:
-            name, partition = decode_key(key)
-            if name == connector:
-                result.append((partition, dict(offset)))
-        return result
+            return list_connector_offsets(self._offsets, connector)
 
     # -- writes --------------------------------------------------------------------------------------
 
@@ -108,18 +103,18 @@ class KafkaOffsetBackend(OffsetBackend):
 
 def _decode_all(records: Sequence[Record], topic: str) -> dict[bytes, dict[str, Any]]:
     offsets: dict[bytes, dict[str, Any]] = {}
-    for raw_key, raw_value in records:
-        try:
-            connector, partition = decode_key(raw_key)
-            offset = decode_value(raw_value)
-        except (ValueError, TypeError) as exc:
-            # Foreign data must never stop the worker: say what was skipped and move on.
-            log.warning("skipping record %r in offsets topic %s: %s", raw_key[:200], topic, exc)
-            continue
+
+    def decode(raw_key: bytes, raw_value: bytes | None) -> tuple[bytes, dict[str, Any] | None]:
+        connector, partition = decode_key(raw_key)
         # Re-encode: a Java writer may order JSON fields differently, lookups use our canonical form.
-        key = encode_key(connector, partition)
+        return encode_key(connector, partition), decode_value(raw_value)
+
+    def apply(entry: tuple[bytes, dict[str, Any] | None]) -> None:
+        key, offset = entry
         if offset is None:
             offsets.pop(key, None)
         else:
             offsets[key] = offset
+
+    replay_records(records, decode, apply, f"offsets topic {topic}", errors=(ValueError, TypeError))
     return offsets

@@ -53,6 +53,27 @@ def decode_value(data: bytes | None) -> dict[str, Any] | None:
     return parsed
 
 
+def lookup_offsets(
+    stored: Mapping[bytes, dict[str, Any]], connector: str, partitions: Iterable[Partition]
+) -> list[dict[str, Any] | None]:
+    """The offsets of ``partitions`` in a map keyed by :func:`encode_key`; copies, so a caller
+    mutating a result cannot change the committed map."""
+    found = [stored.get(encode_key(connector, p)) for p in partitions]
+    return [dict(offset) if offset is not None else None for offset in found]
+
+
+def list_connector_offsets(
+    stored: Mapping[bytes, dict[str, Any]], connector: str
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Every (partition, offset) of ``connector`` in a map keyed by :func:`encode_key`."""
+    result = []
+    for key, offset in list(stored.items()):
+        name, partition = decode_key(key)
+        if name == connector:
+            result.append((partition, dict(offset)))
+    return result
+
+
 class OffsetBackend(ABC):
     """Where source offsets live. Implementations must make :meth:`write` atomic per batch."""
 

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from connectd.runtime.model import State, StateInfo, TaskId
 from connectd.runtime.topic_tracking import TopicStatus
-from connectd.storage.kafka_log import KafkaStoreError, KafkaTopicLog, Record
+from connectd.storage.kafka_log import KafkaStoreError, KafkaTopicLog, Record, replay_records
 
 log = logging.getLogger(__name__)
 
@@ -293,13 +293,7 @@ class StatusState:
 def replay_status_records(records: Iterable[Record], topic: str = "status topic") -> StatusState:
     """Rebuild the state from records in topic order; malformed records are skipped with a warning."""
     state = StatusState()
-    for key, value in records:
-        try:
-            record = decode_status_record(key, value)
-        except ValueError as exc:
-            log.warning("skipping record %r in status topic %s: %s", key[:200], topic, exc)
-            continue
-        state.apply(record)
+    replay_records(records, decode_status_record, state.apply, f"status topic {topic}")
     return state
 
 
