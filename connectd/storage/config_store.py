@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 from connectd.runtime.model import TargetState
 from connectd.storage.kafka_log import KafkaStoreError, KafkaTopicLog, Record, replay_records
+from connectd.storage.memory_store import MemoryStore
 
 log = logging.getLogger(__name__)
 
@@ -329,22 +330,13 @@ def replay_config_records(records: Iterable[Record], topic: str = "config topic"
 # -- stores --------------------------------------------------------------------------------------------
 
 
-class MemoryConfigStore:
+class MemoryConfigStore(MemoryStore[ConfigSnapshot]):
     """The config store in memory, with the Kafka store's exact semantics (for tests of the core)."""
 
+    _state: ConfigState
+
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._state = ConfigState()
-
-    def start(self) -> ConfigSnapshot:
-        return self.snapshot()
-
-    def stop(self) -> None:
-        pass
-
-    def snapshot(self) -> ConfigSnapshot:
-        with self._lock:
-            return self._state.snapshot()
+        super().__init__(ConfigState())
 
     def put_connector_config(
         self, name: str, config: Mapping[str, str], target_state: TargetState | None = None

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from connectd.runtime.model import State, StateInfo, TaskId
 from connectd.runtime.topic_tracking import TopicStatus
 from connectd.storage.kafka_log import KafkaStoreError, KafkaTopicLog, Record, replay_records
+from connectd.storage.memory_store import MemoryStore
 
 log = logging.getLogger(__name__)
 
@@ -300,22 +301,13 @@ def replay_status_records(records: Iterable[Record], topic: str = "status topic"
 # -- stores --------------------------------------------------------------------------------------------
 
 
-class MemoryStatusBackend:
+class MemoryStatusBackend(MemoryStore[StatusSnapshot]):
     """The status store in memory, with the Kafka store's semantics (for tests of the core)."""
 
+    _state: StatusState
+
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._state = StatusState()
-
-    def start(self) -> StatusSnapshot:
-        return self.snapshot()
-
-    def stop(self) -> None:
-        pass
-
-    def snapshot(self) -> StatusSnapshot:
-        with self._lock:
-            return self._state.snapshot()
+        super().__init__(StatusState())
 
     def put_connector_status(self, name: str, state: StateInfo, generation: int) -> None:
         with self._lock:
