@@ -122,6 +122,19 @@ def load_connector_file(path: str | Path) -> ConnectorFile:
     return ConnectorFile(name=name, config=config, initial_state=initial_state)
 
 
+PORT = Range.between(0, 65535)
+
+# The REST API's request limits (gateway/limits.py applies them). A connector config is one record
+# of the config topic, which the broker's message.max.bytes (about 1 MB) limits: a larger body could
+# never be stored. gRPC messages between roles carry a body's config and echo it in validation
+# results; they allow 64 MiB (services/grpc_support.py), so a body may be at most half of that.
+MAX_BODY_BYTES_KEY = "rest.request.max.bytes"
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+MAX_BODY_BYTES_CEILING = 32 * 1024 * 1024
+HEADER_TIMEOUT_MS_KEY = "rest.request.header.timeout.ms"
+DEFAULT_HEADER_TIMEOUT_MS = 10_000
+
+
 def _worker_config_def() -> ConfigDef:
     d = ConfigDef()
     high, low = Importance.HIGH, Importance.LOW
@@ -155,12 +168,39 @@ def _worker_config_def() -> ConfigDef:
     )
     d.define("plugin.path", ConfigType.LIST, None, importance=low)
     d.define("listeners", ConfigType.LIST, None, importance=low)
-    d.define("rest.port", ConfigType.INT, None, importance=low)
+    d.define("rest.port", ConfigType.INT, None, validator=PORT, importance=low)
     d.define("rest.host.name", ConfigType.STRING, None, importance=low)
     d.define("rest.advertised.host.name", ConfigType.STRING, None, importance=low)
-    d.define("rest.advertised.port", ConfigType.INT, None, importance=low)
+    d.define("rest.advertised.port", ConfigType.INT, None, validator=PORT, importance=low)
+    d.define(
+        MAX_BODY_BYTES_KEY,
+        ConfigType.INT,
+        DEFAULT_MAX_BODY_BYTES,
+        validator=Range.between(1, MAX_BODY_BYTES_CEILING),
+        importance=low,
+        documentation="Largest request body the REST API reads, in bytes; a larger one gets 413.",
+    )
+    d.define(
+        HEADER_TIMEOUT_MS_KEY,
+        ConfigType.INT,
+        DEFAULT_HEADER_TIMEOUT_MS,
+        validator=Range.at_least(1),
+        importance=low,
+        documentation="Time a REST client has to send a complete request head, from connecting or from "
+        "its previous response; the connection is closed after it.",
+    )
     d.define("offset.storage.file.filename", ConfigType.STRING, None, importance=high)
     d.define("topic.creation.enable", ConfigType.BOOLEAN, True, importance=low)
+    d.define(
+        "auto.create.topics.partitions",
+        ConfigType.INT,
+        None,
+        validator=Range.at_least(1),
+        importance=low,
+        documentation="connectd creates each topic a connector's clients would leave the broker to "
+        "auto-create with this many partitions, before first use (unset: the broker's auto-creation). "
+        "Set to 1, Kafka's num.partitions default, on an embedded broker connectd started.",
+    )
     d.define("topic.tracking.enable", ConfigType.BOOLEAN, True, importance=low)
     d.define("topic.tracking.allow.reset", ConfigType.BOOLEAN, True, importance=low)
     d.define("consumer.max.poll.records", ConfigType.INT, 500, validator=Range.at_least(1), importance=low)
@@ -179,14 +219,14 @@ def _worker_config_def() -> ConfigDef:
         ConfigType.STRING,
         "localhost:9190",
         importance=high,
-        documentation="host:port of the coordinator's gRPC service.",
+        documentation="host:port of the coordinator's gRPC service; the coordinator listens on its port.",
     )
     d.define(
         "offset.store.address",
         ConfigType.STRING,
         "localhost:9191",
         importance=high,
-        documentation="host:port of the offset store's gRPC service.",
+        documentation="host:port of the offset store's gRPC service; the offset store listens on its port.",
     )
     d.define(
         "grpc.host",
@@ -199,9 +239,11 @@ def _worker_config_def() -> ConfigDef:
         "grpc.port",
         ConfigType.INT,
         None,
+        validator=PORT,
         importance=high,
-        documentation="Port of this role's gRPC server (coordinator 9190, offset store 9191, "
-        "worker 9192 when unset); workers on one node need distinct ports.",
+        documentation="Port of a worker's gRPC server (9192 when unset); workers on one node need "
+        "distinct ports. The coordinator and the offset store listen on the port of their address key "
+        "when it is set (so every role starts from one shared file), else on this one.",
     )
     d.define(
         "grpc.advertised.host",
@@ -243,12 +285,30 @@ class Listener:
         return f"{self.scheme}://{self.host}:{self.port}"
 
 
+# The roles other than workers listen where everyone else reaches them: the port of their address key.
+_ROLE_ADDRESS_KEYS = {"coordinator": "coordinator.address", "offset-store": "offset.store.address"}
+WORKER_GRPC_PORT = 9192
+
+
+def parse_host_port(key: str, text: str) -> tuple[str, int]:
+    """``host:port`` or ``[v6 host]:port``; ConfigError naming ``key`` otherwise."""
+    match = re.fullmatch(r"(\[[^\]]+\]|[^:\s\[\]]+):(\d+)", text.strip())
+    if match is None:
+        raise ConfigError(key, text, "Must be of the form host:port")
+    port = int(match.group(2))
+    PORT(key, port)
+    return match.group(1).strip("[]"), port
+
+
 def parse_listener(text: str) -> Listener:
     match = re.fullmatch(r"(?i)(https?)://(\[[^\]]*\]|[^:/]*):(\d+)/?", text.strip())
     if match is None:
-        raise ConfigError("listeners", text, "Listeners must be of the form protocol://host:port")
-    host = match.group(2).strip("[]")
-    return Listener(match.group(1).lower(), host, int(match.group(3)))
+        raise ConfigError(
+            "listeners", text, "Listeners must be of the form protocol://host:port, protocol http or https"
+        )
+    host, port = match.group(2).strip("[]"), int(match.group(3))
+    PORT("listeners", port)
+    return Listener(match.group(1).lower(), host, port)
 
 
 class WorkerConfig:
@@ -256,7 +316,14 @@ class WorkerConfig:
 
     def __init__(self, props: Mapping[str, str]) -> None:
         self.originals: dict[str, str] = dict(props)
-        self.values = WORKER_CONFIG_DEF.parse(props)
+        try:
+            self.values = WORKER_CONFIG_DEF.parse(props)
+            # Parsed now, so a bad listener is a one-line startup error naming the key, not a traceback.
+            self.listeners = [parse_listener(text) for text in self.values["listeners"] or []]
+            for key in _ROLE_ADDRESS_KEYS.values():
+                parse_host_port(key, self.values[key])
+        except ConfigError as exc:
+            raise ConfigFileError(str(exc)) from None
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -276,11 +343,22 @@ class WorkerConfig:
     @property
     def listener(self) -> Listener:
         """``listeners`` (first entry), else ``rest.host.name``/``rest.port``, else port 8083."""
-        listeners = self.values["listeners"]
-        if listeners:
-            return parse_listener(listeners[0])
+        if self.listeners:
+            return self.listeners[0]
         port = self.values["rest.port"]
         return Listener("http", self.values["rest.host.name"] or "", 8083 if port is None else port)
+
+    def grpc_listen_port(self, role: str) -> int:
+        """The port ``role`` serves gRPC on. The coordinator and the offset store listen on the port of
+        their address key (``coordinator.address``, ``offset.store.address``) when the config sets it,
+        so that every role starts from one shared file whose ``grpc.port`` is a worker's; else on
+        ``grpc.port``, else on their address key's default port (9190, 9191). A worker: ``grpc.port``,
+        else 9192."""
+        key = _ROLE_ADDRESS_KEYS.get(role)
+        port = self.values["grpc.port"]
+        if key is not None and (key in self.originals or port is None):
+            return parse_host_port(key, self.values[key])[1]
+        return WORKER_GRPC_PORT if port is None else int(port)
 
     @property
     def advertised_host_port(self) -> str:

@@ -14,9 +14,21 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+from connectd.runtime.topic_creation import AUTO_CREATE_PARTITIONS
+
 log = logging.getLogger(__name__)
+
+# Worker settings on an embedded broker, unless the worker's own file sets them: tansu waits about
+# half of session.timeout.ms before a consumer-group join completes, and it would auto-create topics
+# with 4 partitions where Kafka's num.partitions default is 1 (a file's lines would arrive out of order).
+EMBEDDED_BROKER_DEFAULTS = {
+    "consumer.session.timeout.ms": "2000",
+    "consumer.heartbeat.interval.ms": "500",
+    AUTO_CREATE_PARTITIONS: "1",
+}
 
 _PR_SET_PDEATHSIG = 1
 
@@ -31,11 +43,16 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-def _die_with_parent() -> None:
-    # A kill -9 of the worker must not leave an orphaned broker behind.
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+def die_with_parent(signum: int) -> Callable[[], None]:
+    """A ``preexec_fn`` that has the kernel send ``signum`` to the child when the thread that
+    started it dies (Linux; elsewhere a no-op)."""
+
+    def arrange() -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signum)
+
+    return arrange
 
 
 def resolve_broker_binary() -> str:
@@ -65,6 +82,9 @@ class EmbeddedBroker:
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
     def start(self, timeout: float = 20.0) -> EmbeddedBroker:
         binary = resolve_broker_binary()
         url = f"tcp://127.0.0.1:{self.port}"
@@ -74,7 +94,10 @@ class EmbeddedBroker:
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,
+            # A kill -9 of its parent must not leave an orphaned broker behind; and a Ctrl-C at the
+            # terminal is for the parent, which stops its clients before the broker they need.
+            preexec_fn=die_with_parent(signal.SIGKILL),
+            start_new_session=True,
             env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
         )
         if out is not subprocess.DEVNULL:

@@ -24,6 +24,10 @@ class BadRequestError(ConnectdError):
     """The request itself is wrong: invalid config, name mismatch, missing connector class."""
 
 
+class PayloadTooLargeError(ConnectdError):
+    """Too large to accept or to store (e.g. a connector config over the config topic's record limit)."""
+
+
 class ConflictError(ConnectdError):
     """Not possible right now because of a concurrent change (e.g. a rebalance)."""
 

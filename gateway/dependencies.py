@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from connectd.runtime.control import ConnectControl
 from gateway.errors import RequestError
+from gateway.limits import RestLimits
 
 
 def get_control(request: Request) -> ConnectControl:
@@ -52,15 +53,67 @@ def accepts_json(request: Request) -> None:
     raise RequestError(406, "HTTP 406 Not Acceptable")
 
 
+UNSUPPORTED_MEDIA_TYPE = "HTTP 415 Unsupported Media Type: send Content-Type: application/json"
+
+
+def get_limits(request: Request) -> RestLimits:
+    return request.app.state.rest_limits
+
+
 async def json_body(request: Request) -> Any:
     content_type = request.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() != "application/json":
-        raise RequestError(415, "HTTP 415 Unsupported Media Type")
-    raw = await request.body()
+        raise RequestError(415, UNSUPPORTED_MEDIA_TYPE)
+    limits = get_limits(request)
+    raw = await _read_body(request, limits.max_body_bytes)
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
+    except RecursionError:
+        raise RequestError(400, _too_deep(limits.max_json_depth)) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise RequestError(400, f"Request body is not valid JSON: {exc}") from None
+    if json_depth(value) > limits.max_json_depth:
+        raise RequestError(400, _too_deep(limits.max_json_depth))
+    return value
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 once it exceeds ``limit`` bytes: up front by Content-Length, and by a
+    running count for a chunked body, so an oversized body is never held in memory. The unread rest is
+    discarded by the server (the connection stays usable)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise RequestError(413, _too_large(f"{int(declared)} bytes", limit))
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RequestError(413, _too_large(f"over {limit} bytes", limit))
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(seen: str, limit: int) -> str:
+    return f"Request body too large: {seen}; the limit is {limit} bytes (rest.request.max.bytes)"
+
+
+def _too_deep(limit: int) -> str:
+    return f"Request body nests JSON arrays and objects deeper than the limit of {limit} levels"
+
+
+def json_depth(value: Any) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (a scalar is 0), without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth + 1)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def config_map(value: Any, where: str) -> dict[str, str | None]:

@@ -17,6 +17,7 @@ STATUS_BY_ERROR: dict[type[errors.ConnectdError], int] = {
     errors.NotFoundError: 404,
     errors.AlreadyExistsError: 409,
     errors.BadRequestError: 400,
+    errors.PayloadTooLargeError: 413,
     errors.ConflictError: 409,
     errors.FailedPreconditionError: 409,
     errors.ForbiddenError: 403,

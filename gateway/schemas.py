@@ -26,13 +26,15 @@ _ERROR_DESCRIPTIONS = {
     404: "Unknown connector, task, plugin or logger",
     406: "The Accept header rules out application/json",
     409: "Conflict: exists already, or a concurrent change in the group",
+    413: "The body is larger than rest.request.max.bytes, or too large for the config topic",
+    414: "The request target (path and query) is longer than the limit",
     415: "The body is not application/json",
     500: "Internal failure or timed-out operation",
     503: "A role this request needs (coordinator, offset store) is unreachable",
 }
 
 # What any route may answer, declared once on the app.
-COMMON_ERROR_CODES = (406, 500, 503)
+COMMON_ERROR_CODES = (406, 414, 500, 503)
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:

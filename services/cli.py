@@ -104,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="config for every role (repeatable)"
     )
+    cluster.add_argument(
+        "--no-restart",
+        dest="restart",
+        action="store_false",
+        help="leave a process that dies down (default: report it and restart it with backoff)",
+    )
     cluster.set_defaults(func=_cluster)
     return parser
 

@@ -3,7 +3,10 @@
 Starts an embedded broker (unless ``--bootstrap-servers``), the coordinator, the offset store, N
 workers and the gateway, each with the same CLI command a user or compose runs. The integration
 tests drive this same class, so the tested topology is the one users run. Every process is tracked
-by pid and stopped on exit.
+by pid; one that dies is reported and started again (``run_cluster``), and a stop goes in dependency
+order: the gateway, the workers (final offset flush, sink commits), the offset store and the
+coordinator, then the broker. Each child runs in its own session, so a Ctrl-C at the terminal reaches
+only the launcher, which then stops them in that order.
 """
 
 from __future__ import annotations
@@ -22,11 +25,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from connectd.embedded_broker import EmbeddedBroker, free_port
+from connectd.embedded_broker import EMBEDDED_BROKER_DEFAULTS, EmbeddedBroker, die_with_parent, free_port
+from services.supervision import RestartBackoff, describe_exit
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-# tansu waits about half of session.timeout.ms before a consumer-group join completes.
-EMBEDDED_CLIENT_DEFAULTS = {"consumer.session.timeout.ms": "2000", "consumer.heartbeat.interval.ms": "500"}
 
 
 @dataclass
@@ -36,6 +38,7 @@ class RoleProcess:
     process: subprocess.Popen[bytes]
     log_path: Path
     port: int
+    backoff: RestartBackoff = field(default_factory=RestartBackoff)
 
     @property
     def pid(self) -> int:
@@ -57,6 +60,9 @@ class LocalCluster:
     rest_port: int = 0
     settings: Mapping[str, str] = field(default_factory=dict)
     start_timeout_s: float = 60.0
+    # The children get SIGTERM when the launcher's thread dies (``connectd cluster`` killed): only
+    # for a launcher that spawns from one long-lived thread, as the kernel ties it to that thread.
+    die_with_launcher: bool = False
 
     def __post_init__(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -82,7 +88,7 @@ class LocalCluster:
             "config.storage.replication.factor": "-1",
             "offset.storage.replication.factor": "-1",
             "status.storage.replication.factor": "-1",
-            **(EMBEDDED_CLIENT_DEFAULTS if self.broker is not None else {}),
+            **(EMBEDDED_BROKER_DEFAULTS if self.broker is not None else {}),
             **self.settings,
         }
 
@@ -139,14 +145,14 @@ class LocalCluster:
             self._wait_port(worker)
         return worker
 
-    def restart(self, process: RoleProcess) -> RoleProcess:
+    def restart(self, process: RoleProcess, wait: bool = True) -> RoleProcess:
         """Start the same role again on the same port and config (after a stop or kill)."""
         args = process.process.args
         assert isinstance(args, list)
-        log = open(process.log_path, "ab")  # noqa: SIM115 - handed to the child
-        process.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=_child_env())
-        log.close()
-        self._wait_port(process)
+        process.process = self._popen(args, process.log_path)
+        process.backoff.started(time.monotonic())
+        if wait:
+            self._wait_port(process)
         return process
 
     def kill(self, process: RoleProcess) -> None:
@@ -160,14 +166,24 @@ class LocalCluster:
             os.kill(process.pid, signal.SIGTERM)
         return process.process.wait(timeout)
 
-    def stop(self) -> None:
-        """Gateway and workers first (they leave the group and flush offsets), then the services."""
-        services = [p for p in self.processes if p.role in ("coordinator", "offset-store")]
-        for batch in ([p for p in self.processes if p not in services], services):
+    def stop_order(self) -> list[list[RoleProcess]]:
+        """Who stops before whom: each role's dependents first, so that the gateway answers no more
+        requests, the workers flush their offsets to a live offset store and commit their sinks to
+        a live broker, and the coordinator and offset store go last."""
+        ranks = {"gateway": 0, "worker": 1, "offset-store": 2, "coordinator": 2}
+        batches: list[list[RoleProcess]] = [[] for _ in range(3)]
+        for process in self.processes:
+            batches[ranks[process.role]].append(process)
+        return batches
+
+    def stop(self, timeout_s: float = 20) -> None:
+        """Stop every process in :meth:`stop_order`, SIGTERM then SIGKILL after ``timeout_s``; then
+        the broker."""
+        for batch in self.stop_order():
             for process in batch:
                 if process.alive():
                     os.kill(process.pid, signal.SIGTERM)
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + timeout_s
             for process in batch:
                 try:
                     process.process.wait(max(0.1, deadline - time.monotonic()))
@@ -183,21 +199,31 @@ class LocalCluster:
     def _spawn(self, role: str, name: str, config: Mapping[str, str], port: int | None = None) -> RoleProcess:
         if port is None:
             port = free_port()
-            config = {**config, "grpc.port": str(port)}
+            # Each role listens where its key says: the coordinator and the offset store on the port of
+            # their address, a worker on grpc.port.
+            key = {"coordinator": "coordinator.address", "offset-store": "offset.store.address"}.get(role)
+            config = {**config, key: f"127.0.0.1:{port}"} if key else {**config, "grpc.port": str(port)}
         properties = self.workdir / f"{name}.properties"
         properties.write_text("".join(f"{k}={v}\n" for k, v in config.items() if v != ""))
         log_path = self.workdir / f"{name}.log"
-        log = open(log_path, "ab")  # noqa: SIM115 - handed to the child
-        process = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", role, str(properties)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=_child_env(),
-        )
-        log.close()
+        process = self._popen([sys.executable, "-m", "services.cli", role, str(properties)], log_path)
         entry = RoleProcess(role, name, process, log_path, port)
+        entry.backoff.started(time.monotonic())
         self.processes.append(entry)
         return entry
+
+    def _popen(self, args: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+        with open(log_path, "ab") as log:
+            return subprocess.Popen(
+                args,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=_child_env(),
+                # Its own session: a Ctrl-C at the terminal goes to the launcher alone, which stops
+                # the children in order instead of all of them at once.
+                start_new_session=True,
+                preexec_fn=die_with_parent(signal.SIGTERM) if self.die_with_launcher else None,
+            )
 
     def _wait_port(self, process: RoleProcess) -> None:
         deadline = time.monotonic() + self.start_timeout_s
@@ -244,6 +270,7 @@ def run_cluster(args: argparse.Namespace) -> int:
         bootstrap_servers=args.bootstrap_servers,
         rest_port=args.rest_port,
         settings=parse_overrides(args.set),
+        die_with_launcher=True,
     )
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -255,15 +282,49 @@ def run_cluster(args: argparse.Namespace) -> int:
         return 2
     if cluster.broker is not None:
         print(f"broker        pid {cluster.broker.pid:<8} {cluster.bootstrap_servers} (embedded tansu)")
+        print("              memory only: stopping the cluster loses every record; use --bootstrap-servers")
     for process in cluster.processes:
         print(f"{process.name:<13} pid {process.pid:<8} port {process.port}  log {process.log_path}")
-    print(f"REST API: {cluster.rest_url}   (Ctrl-C stops every process)", flush=True)
+    restart = "restarted with backoff" if args.restart else "left down (--no-restart)"
+    print(f"REST API: {cluster.rest_url}   (a process that dies is {restart}; Ctrl-C stops all)", flush=True)
     try:
-        while not stop.wait(0.5):
-            dead = [p for p in cluster.processes if not p.alive()]
-            if dead:
-                print(f"connectd cluster: {dead[0].name} exited:\n{dead[0].log_tail()}", file=sys.stderr)
-                return 1
+        return supervise(cluster, stop, restart=args.restart)
     finally:
+        print("stopping: gateway, workers, offset store and coordinator, broker", flush=True)
         cluster.stop()
+
+
+def supervise(cluster: LocalCluster, stop: threading.Event, restart: bool) -> int:
+    """Until ``stop``: report each process that dies and start it again after its backoff (or leave
+    it down). The broker holds every record: if it dies, the cluster cannot go on (exit 1)."""
+    restart_at: dict[str, float] = {}
+    down: set[str] = set()
+    while not stop.wait(0.2):
+        if cluster.broker is not None and not cluster.broker.alive():
+            print(f"connectd cluster: the embedded broker (pid {cluster.broker.pid}) died; its records are "
+                  "gone, stopping the cluster", file=sys.stderr, flush=True)  # fmt: skip
+            return 1
+        now = time.monotonic()
+        for process in cluster.processes:
+            if process.name in down:
+                continue
+            due = restart_at.get(process.name)
+            if due is not None:
+                if now >= due:
+                    del restart_at[process.name]
+                    cluster.restart(process, wait=False)
+                    print(f"{process.name} restarted: pid {process.pid}", flush=True)
+                continue
+            if process.alive():
+                continue
+            how = describe_exit(process.process.returncode)
+            if restart:
+                delay = process.backoff.died(now)
+                restart_at[process.name] = now + delay
+                print(f"{process.name} (pid {process.pid}) {how}; restarting in {delay:.1f} s", flush=True)
+            else:
+                down.add(process.name)
+                print(f"{process.name} (pid {process.pid}) {how}; left down (--no-restart)", flush=True)
+            if process.process.returncode > 0:
+                print(f"--- last lines of {process.log_path} ---\n{process.log_tail(10)}", file=sys.stderr)
     return 0

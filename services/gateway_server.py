@@ -53,7 +53,8 @@ def serve_gateway(config: WorkerConfig, stop: threading.Event) -> int:
             )
         ),
     )
-    server = RestServer(create_app(control, advertised_url=f"http://{config.advertised_host_port}"), sock)
+    app = create_app(control, advertised_url=f"http://{config.advertised_host_port}", config=config)
+    server = RestServer(app, sock)
     server.start()
     log.info("gateway for group %s: Connect REST API on %s", group_id, listener)
     try:

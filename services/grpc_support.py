@@ -31,6 +31,9 @@ CODE_BY_ERROR: dict[type[errors.ConnectdError], grpc.StatusCode] = {
     errors.NotFoundError: grpc.StatusCode.NOT_FOUND,
     errors.AlreadyExistsError: grpc.StatusCode.ALREADY_EXISTS,
     errors.BadRequestError: grpc.StatusCode.INVALID_ARGUMENT,
+    # Not RESOURCE_EXHAUSTED: gRPC answers that for its own message and metadata limits, which are an
+    # internal failure between roles, not the client's request being too large.
+    errors.PayloadTooLargeError: grpc.StatusCode.OUT_OF_RANGE,
     errors.ConflictError: grpc.StatusCode.ABORTED,
     errors.FailedPreconditionError: grpc.StatusCode.FAILED_PRECONDITION,
     errors.ForbiddenError: grpc.StatusCode.PERMISSION_DENIED,
@@ -41,6 +44,56 @@ ERROR_BY_CODE = {code: error for error, code in CODE_BY_ERROR.items()}
 
 # Not domain errors, but plainly "try again later": a Kafka-backed store that cannot be reached.
 EXTRA_UNAVAILABLE: tuple[type[BaseException], ...] = (KafkaStoreError,)
+
+
+# Between roles a message may carry a whole connector config (up to the gateway's request body limit,
+# rest.request.max.bytes, at most 32 MiB) and a validation result echoing it: explicit, and the same
+# on every server and channel, instead of gRPC's default 4 MiB receive limit.
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+# An error travels in the trailers (grpc-message percent-encoded, up to 3 bytes per byte, and again in
+# grpc-status-details-bin): gRPC's default 16 KiB metadata limit failed the call for a message naming
+# a long connector name. Messages are cut to ERROR_MESSAGE_CHARS, whose worst case fits the limit.
+MAX_METADATA_BYTES = 256 * 1024
+ERROR_MESSAGE_CHARS = 8 * 1024
+_MESSAGE_OPTIONS = [
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_metadata_size", MAX_METADATA_BYTES),
+    ("grpc.absolute_max_metadata_size", MAX_METADATA_BYTES),
+]
+# Keepalive pings find a peer that vanished without closing its connections (a lost host or network)
+# within about 15 s; servers accept pings that often even between calls, instead of answering the
+# ping strikes with GOAWAY.
+KEEPALIVE_TIME_MS = 10_000
+KEEPALIVE_TIMEOUT_MS = 5_000
+_KEEPALIVE_OPTIONS = [
+    ("grpc.keepalive_time_ms", KEEPALIVE_TIME_MS),
+    ("grpc.keepalive_timeout_ms", KEEPALIVE_TIMEOUT_MS),
+    ("grpc.keepalive_permit_without_calls", 1),
+]
+SERVER_OPTIONS = [
+    *_MESSAGE_OPTIONS,
+    *_KEEPALIVE_OPTIONS,
+    ("grpc.http2.min_ping_interval_without_data_ms", KEEPALIVE_TIME_MS // 2),
+    ("grpc.so_reuseport", 0),
+]
+# A role that restarts is reached again within a second of it answering: gRPC's default reconnect
+# backoff grows to 120 s (1 s, 1.6 s, 2.6 s, ...), which kept the gateway answering 503 for seconds
+# after the coordinator was back. The next attempt comes at most 0.5 s (plus 20% jitter) after a
+# failed one: two cheap connection attempts a second per channel while a role is down.
+CHANNEL_OPTIONS = [
+    *_MESSAGE_OPTIONS,
+    *_KEEPALIVE_OPTIONS,
+    ("grpc.http2.max_pings_without_data", 0),
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 500),
+]
+
+
+def open_channel(address: str) -> grpc.Channel:
+    """The one way a role opens a channel to another: every client uses it."""
+    return grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
 
 
 class PortInUseError(RuntimeError):
@@ -90,7 +143,16 @@ def _abort(context: grpc.ServicerContext, exc: Exception) -> None:
     if code is grpc.StatusCode.INTERNAL:
         log.exception("unexpected error in a gRPC call")
     reason = type(exc).__name__
-    context.abort_with_status(_rich_status(code, str(exc) or reason, reason))
+    context.abort_with_status(_rich_status(code, shortened(str(exc) or reason), reason))
+
+
+def shortened(message: str, limit: int = ERROR_MESSAGE_CHARS) -> str:
+    """``message`` if it fits ``limit`` characters; else its head and tail around a note of the cut (a
+    message quoting a whole config keeps its start and its conclusion)."""
+    if len(message) <= limit:
+        return message
+    half = limit // 2
+    return f"{message[:half]} ... [{len(message) - 2 * half} characters left out] ... {message[-half:]}"
 
 
 def _wrap_unary(method: Callable[[Any, grpc.ServicerContext], Any]) -> Callable[..., Any]:
@@ -144,7 +206,7 @@ class GrpcServer:
         self._server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{role}-grpc"),
             interceptors=[DomainErrorInterceptor()],
-            options=[("grpc.so_reuseport", 0)],
+            options=SERVER_OPTIONS,
         )
         self._health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)

@@ -9,6 +9,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from connectd.runtime.health import HealthProbe
+from services.grpc_support import open_channel
 
 
 def grpc_health_probe(roles: Mapping[str, str]) -> HealthProbe:
@@ -20,7 +21,7 @@ def grpc_health_probe(roles: Mapping[str, str]) -> HealthProbe:
         for role, address in roles.items():
             remaining = max(0.05, deadline - time.monotonic())
             try:
-                with grpc.insecure_channel(address) as channel:
+                with open_channel(address) as channel:
                     response = health_pb2_grpc.HealthStub(channel).Check(
                         health_pb2.HealthCheckRequest(service=""), timeout=remaining
                     )

@@ -70,6 +70,8 @@ def run_quickstart(lines: int, config_dir: str) -> int:
             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
         )
     print(f"worker     pid {process.pid}, REST API http://127.0.0.1:{port}")
+    print("broker     embedded (tansu), memory only: records no sink has read are lost when the worker")
+    print("           stops; set bootstrap.servers in connect-standalone.properties for durable data")
     try:
         return _feed_and_watch(workdir, port, lines, process, log_path)
     finally:

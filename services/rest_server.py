@@ -1,17 +1,45 @@
-"""Serves a FastAPI app with uvicorn on a socket bound up front, so a taken port is a clean error."""
+"""Serves a FastAPI app with uvicorn on a socket bound up front, so a taken port is a clean error.
+
+uvicorn's HTTP/1.1 protocols are extended with request-head limits (:class:`_HeadLimits`): uvicorn's
+own keep-alive timer is cancelled by any byte received and never armed before a first request, so a
+client that connects and sends nothing, or drips its head a byte at a time, would hold its connection
+(a file descriptor and a slot of ``limit_concurrency``) forever; and httptools buffers a head of any
+size. The limits come from the app (:class:`gateway.limits.RestLimits`, set by ``create_app``).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import json
 import logging
 import socket
 import threading
+from http import HTTPStatus
+from typing import Any, Literal
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from connectd.config import Listener
+from gateway.limits import RestLimits, uri_too_long
+
+try:  # uvicorn[standard]; without it uvicorn's "auto" is h11 too
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # pragma: no cover
+    HttpToolsProtocol = None  # type: ignore[assignment,misc]
 
 log = logging.getLogger(__name__)
+
+# uvicorn's limits, explicit: beyond this many open connections (or requests in progress) a request
+# gets 503 at once; idle keep-alive connections close after this many seconds (Kafka's Jetty: 30 s).
+LIMIT_CONCURRENCY = 1000
+TIMEOUT_KEEP_ALIVE_S = 5
+# After refusing a request mid-head, how long the rest of it is read and discarded before closing.
+LINGER_S = 2.0
+
+HttpImplementation = Literal["auto", "h11", "httptools"]
 
 
 class ListenerBindError(RuntimeError):
@@ -35,14 +63,167 @@ def bind_listener(listener: Listener) -> socket.socket:
     return sock
 
 
-class RestServer:
-    """uvicorn on a background thread; signals stay with the main thread, which owns shutdown."""
+class _HeadTooLarge(Exception):
+    """Raised from a parser callback; httptools reports it as a parse error (send_400_response)."""
 
-    def __init__(self, app: FastAPI, sock: socket.socket) -> None:
+
+class _HeadLimits:
+    """Mixin over a uvicorn HTTP/1.1 protocol: a connection must complete each request head within the
+    header timeout, counted from its opening or from its previous response; it is closed otherwise.
+    Protocol errors are answered with Kafka's error body."""
+
+    # Provided by the uvicorn protocol this is mixed into.
+    cycle: Any
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+
+    def __init__(self, *args: Any, limits: RestLimits, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limits = limits
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._refusal: tuple[int, str] | None = None
+        self._lingering = False
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)  # type: ignore[misc]
+        self._arm_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_head_timer()
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def data_received(self, data: bytes) -> None:
+        if not self._lingering:
+            super().data_received(data)  # type: ignore[misc]
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()  # type: ignore[misc]
+        # A pipelined request whose head is already in has its own cycle in flight: no deadline then.
+        if not self.transport.is_closing() and not self._request_in_flight():
+            self._arm_head_timer()
+
+    def send_400_response(self, msg: str) -> None:
+        status, message = self._refusal or (
+            400,
+            f"Invalid HTTP request: malformed, or a request head over {self.limits.max_head_bytes} bytes",
+        )
+        body = json.dumps({"error_code": status, "message": message}).encode()
+        head = (
+            f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+        )
+        self.transport.write(head.encode("ascii") + body)
+        # Closing now, with the client's request still arriving, would reset the connection and could
+        # discard the answer before the client reads it: send FIN, discard the rest, close later.
+        self._lingering = True
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(LINGER_S, self.transport.close)
+
+    def _request_in_flight(self) -> bool:
+        return self.cycle is not None and not self.cycle.response_complete
+
+    def _head_complete(self) -> None:
+        self._disarm_head_timer()
+
+    def _arm_head_timer(self) -> None:
+        self._disarm_head_timer()
+        self._head_timer = self.loop.call_later(self.limits.header_timeout_s, self._head_timed_out)
+
+    def _disarm_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self._request_in_flight() or self.transport.is_closing():
+            return
+        log.debug("closing a REST connection: no request head within %gs", self.limits.header_timeout_s)
+        self.transport.close()
+
+
+class H11HeadLimits(_HeadLimits, H11Protocol):
+    """h11 bounds the head's size itself (``h11_max_incomplete_event_size``); a head completes at the
+    ``h11.Request`` event, which starts a new request cycle."""
+
+    def handle_events(self) -> None:
+        before = self.cycle
+        super().handle_events()
+        if self.cycle is not before:
+            self._head_complete()
+
+
+if HttpToolsProtocol is not None:
+
+    class HttpToolsHeadLimits(_HeadLimits, HttpToolsProtocol):
+        """httptools buffers a head of any size, and uvicorn's URL parsing fails (400) beyond 64 KiB:
+        the target and the head are bounded in the parser callbacks."""
+
+        _head_bytes = 0
+        _url_bytes = 0
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._head_bytes = self._url_bytes = 0
+
+        def on_url(self, url: bytes) -> None:
+            self._url_bytes += len(url)
+            limit = self.limits.max_target_bytes
+            if self._url_bytes > limit:
+                self._refuse(414, uri_too_long(f"over {limit} bytes", limit))
+            self._count_head(len(url))
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            self._count_head(len(name) + len(value))
+            super().on_header(name, value)
+
+        def on_headers_complete(self) -> None:
+            super().on_headers_complete()
+            self._head_complete()
+
+        def _count_head(self, size: int) -> None:
+            self._head_bytes += size
+            limit = self.limits.max_head_bytes
+            if self._head_bytes > limit:
+                self._refuse(
+                    431, f"Request header fields too large: the request head is limited to {limit} bytes"
+                )
+
+        def _refuse(self, status: int, message: str) -> None:
+            self._refusal = (status, message)
+            raise _HeadTooLarge(message)
+
+
+def _protocol_class(http: HttpImplementation) -> type[_HeadLimits]:
+    if http == "h11" or (http == "auto" and HttpToolsProtocol is None):
+        return H11HeadLimits
+    if HttpToolsProtocol is None:
+        raise RuntimeError("httptools is not installed (pip install 'uvicorn[standard]')")
+    return HttpToolsHeadLimits
+
+
+class RestServer:
+    """uvicorn on a background thread; signals stay with the main thread, which owns shutdown.
+    ``http`` picks uvicorn's HTTP/1.1 implementation (httptools when installed, else h11)."""
+
+    def __init__(self, app: FastAPI, sock: socket.socket, *, http: HttpImplementation = "auto") -> None:
         self._sock = sock
+        limits: RestLimits = getattr(app.state, "rest_limits", RestLimits())
         self._server = uvicorn.Server(
             uvicorn.Config(
-                app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=5
+                app,
+                http=functools.partial(_protocol_class(http), limits=limits),  # type: ignore[arg-type]
+                ws="none",  # the Connect REST API has no WebSocket routes
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
+                timeout_graceful_shutdown=5,
+                timeout_keep_alive=TIMEOUT_KEEP_ALIVE_S,
+                limit_concurrency=LIMIT_CONCURRENCY,
+                # Heads up to this size reach the app, which answers an over-long target with 414.
+                h11_max_incomplete_event_size=limits.max_head_bytes,
             )
         )
         self._thread = threading.Thread(target=self._serve, name="rest", daemon=True)

@@ -36,7 +36,7 @@ def run_role(role: str, main: RoleMain, path: str | None, overrides: Sequence[st
     except (ConfigFileError, ValueError) as exc:
         print(f"connectd {role}: {path or 'config'}: {exc}", file=sys.stderr)
         return 2
-    configure_logging(role, f"{config['grpc.port'] or config.listener.port}")
+    configure_logging(role, str(config.listener.port if role == "gateway" else config.grpc_listen_port(role)))
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

@@ -11,7 +11,7 @@ from confluent_kafka.admin import AdminClient
 
 from connectd import __version__
 from connectd.config import ConfigFileError, WorkerConfig, load_connector_file, load_properties
-from connectd.embedded_broker import EmbeddedBroker
+from connectd.embedded_broker import EMBEDDED_BROKER_DEFAULTS, EmbeddedBroker
 from connectd.errors import ConnectdError
 from connectd.plugins.registry import PluginRegistry
 from connectd.runtime.model import ServerInfo, TargetState
@@ -26,9 +26,6 @@ from services.rest_server import RestServer, bind_listener
 log = logging.getLogger("connectd.standalone")
 
 KAFKA_API_LEVEL = "4.1.0"
-# tansu waits about half of session.timeout.ms before a consumer-group join completes.
-EMBEDDED_CONSUMER_SESSION_TIMEOUT_MS = "2000"
-EMBEDDED_CONSUMER_HEARTBEAT_MS = "500"
 
 
 class StartupError(RuntimeError):
@@ -43,6 +40,12 @@ def _initial_state(value: str | None) -> TargetState:
         return states[value.upper()]
     except KeyError:
         raise StartupError(f"initial_state must be RUNNING, PAUSED or STOPPED, not {value!r}") from None
+
+
+def embedded_broker_config(config: WorkerConfig, broker: EmbeddedBroker) -> WorkerConfig:
+    return WorkerConfig(
+        {**EMBEDDED_BROKER_DEFAULTS, **config.originals, "bootstrap.servers": broker.bootstrap_servers}
+    )
 
 
 def kafka_cluster_id(config: WorkerConfig) -> str | None:
@@ -76,18 +79,24 @@ def run_standalone(worker_properties: str, connector_files: list[str]) -> int:
     broker: EmbeddedBroker | None = None
     if not config.bootstrap_servers:
         broker = EmbeddedBroker().start()
-        props = {**config.originals, "bootstrap.servers": broker.bootstrap_servers}
-        props.setdefault("consumer.session.timeout.ms", EMBEDDED_CONSUMER_SESSION_TIMEOUT_MS)
-        props.setdefault("consumer.heartbeat.interval.ms", EMBEDDED_CONSUMER_HEARTBEAT_MS)
-        config = WorkerConfig(props)
-        log.info(
-            "no bootstrap.servers configured: started an embedded Kafka-protocol broker (tansu, memory only) "
-            "at %s, pid %s",
+        config = embedded_broker_config(config, broker)
+        log.warning(
+            "no bootstrap.servers configured: started an embedded Kafka-protocol broker (tansu) at %s, "
+            "pid %s. It keeps records in memory only: when this process stops or crashes, records no "
+            "sink has read yet are lost. Set bootstrap.servers to a Kafka cluster for durable data.",
             broker.bootstrap_servers,
             broker.pid,
         )
     offsets = FileOffsetBackend(Path(filename))
     offsets.start()
+    if broker is not None and (earlier := offsets.connectors()):
+        log.warning(
+            "%s holds source offsets of %s from an earlier run, but the embedded broker starts empty: "
+            "records those connectors sent before and no sink had read are lost; their sources resume "
+            "after the committed offsets and do not send them again.",
+            filename,
+            ", ".join(earlier),
+        )
     registry = PluginRegistry.discover(config["plugin.path"] or [])
     statuses = MemoryStatusStore()
     worker = Worker(worker_id, config, registry, offsets, statuses)
@@ -101,7 +110,7 @@ def run_standalone(worker_properties: str, connector_files: list[str]) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
 
-    server = RestServer(create_app(control, advertised_url=f"http://{worker_id}"), sock)
+    server = RestServer(create_app(control, advertised_url=f"http://{worker_id}", config=config), sock)
     server.start()
     log.info("Connect REST API listening on %s (plugins: %d)", listener, len(registry.plugins()))
     exit_code = 0

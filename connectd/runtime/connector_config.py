@@ -12,9 +12,9 @@ from connectd.api.config import (
     Range,
     ValidString,
     Width,
-    non_empty_string_without_control_chars,
 )
 from connectd.api.errors import ConfigError
+from connectd.connector_name import validate_connector_name
 
 COMMON_GROUP = "Common"
 TRANSFORMS_GROUP = "Transforms"
@@ -48,7 +48,7 @@ def _common() -> ConfigDef:
     d.define(
         NAME,
         ConfigType.STRING,
-        validator=non_empty_string_without_control_chars,
+        validator=validate_connector_name,
         importance=high,
         documentation="Globally unique name to use for this connector.",
         group=COMMON_GROUP,

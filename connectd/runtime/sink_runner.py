@@ -18,6 +18,7 @@ from connectd.runtime import connector_config as cc
 from connectd.runtime.model import TaskId
 from connectd.runtime.status import StatusListener
 from connectd.runtime.task_runner import TaskRunner
+from connectd.runtime.topic_creation import TopicCreator
 from connectd.runtime.topic_tracking import TopicTracker
 
 log = logging.getLogger(__name__)
@@ -54,9 +55,11 @@ class SinkTaskRunner(TaskRunner):
         batch_size: int,
         offset_flush_interval_ms: int,
         active_topics: TopicTracker | None = None,
+        topic_creator: TopicCreator | None = None,
     ) -> None:
         super().__init__(task_id, task, worker_id, statuses, active_topics)
         self.task: SinkTask = task
+        self._topic_creator = topic_creator
         self._task_config = dict(task_config)
         self._consumer_config = dict(consumer_config)
         self._key_converter = key_converter
@@ -86,7 +89,13 @@ class SinkTaskRunner(TaskRunner):
             self.task.initialize(self._context)
             self.task.start(self._task_config)
             self.running()
-            consumer.subscribe(self._subscription(), on_assign=self._on_assign, on_revoke=self._on_revoke)
+            subscription = self._subscription()
+            if self._topic_creator is not None:
+                # Named topics only: a regex subscription creates nothing, on Kafka either.
+                for topic in subscription:
+                    if not topic.startswith("^"):
+                        self._topic_creator.ensure(topic)
+            consumer.subscribe(subscription, on_assign=self._on_assign, on_revoke=self._on_revoke)
             next_commit = time.monotonic() + self._commit_interval_s
             while not self.stopping:
                 self._apply_pause(consumer)

@@ -1,7 +1,16 @@
-"""Creates a source connector's topics before the first record is sent (KIP-158's default group).
+"""Creates a connector's topics before its clients first use them.
 
-Enabled when the worker allows it (``topic.creation.enable``) and the connector sets
-``topic.creation.default.partitions`` and ``topic.creation.default.replication.factor``.
+Two rules, in Kafka's order:
+
+* KIP-158's default group: when the worker allows it (``topic.creation.enable``) and a source
+  connector sets ``topic.creation.default.partitions`` and ``.replication.factor``, every topic it
+  produces to that matches ``topic.creation.default.include`` and not ``.exclude`` is created with
+  those settings.
+* The broker's own auto-creation, done by connectd instead: with ``auto.create.topics.partitions``
+  set on the worker, any other topic a producer or consumer of a connector would have the broker
+  auto-create is created first with that many partitions. connectd sets it to 1 (Kafka's
+  ``num.partitions`` default) when it runs on the embedded broker, which would auto-create 4 and so
+  reorder a file's lines across partitions.
 """
 
 from __future__ import annotations
@@ -9,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -17,51 +27,112 @@ from connectd.runtime import connector_config as cc
 
 log = logging.getLogger(__name__)
 
+AUTO_CREATE_PARTITIONS = "auto.create.topics.partitions"
+# Replication factor -1: the broker's default.replication.factor, as for an auto-created topic.
+_BROKER_DEFAULT_REPLICATION = -1
 
-class TopicCreator:
-    def __init__(self, admin_config: Mapping[str, str], connector_config: Mapping[str, str]) -> None:
-        self._admin = AdminClient(dict(admin_config))
-        self._partitions = int(connector_config[cc.TOPIC_CREATION_PARTITIONS])
-        self._replication = int(connector_config[cc.TOPIC_CREATION_REPLICATION])
-        self._include = _patterns(connector_config.get("topic.creation.default.include", ".*"))
-        self._exclude = _patterns(connector_config.get("topic.creation.default.exclude", ""))
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    partitions: int
+    replication_factor: int
+    config: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _CreationGroup:
+    """KIP-158's ``default`` group of one connector."""
+
+    spec: TopicSpec
+    include: tuple[re.Pattern[str], ...]
+    exclude: tuple[re.Pattern[str], ...]
+
+    def matches(self, topic: str) -> bool:
+        return any(p.fullmatch(topic) for p in self.include) and not any(
+            p.fullmatch(topic) for p in self.exclude
+        )
+
+    @classmethod
+    def of(cls, connector_config: Mapping[str, str]) -> _CreationGroup:
         prefix = "topic.creation.default."
         reserved = {"partitions", "replication.factor", "include", "exclude"}
-        self._topic_config = {
+        extra = {
             k[len(prefix) :]: v
             for k, v in connector_config.items()
             if k.startswith(prefix) and k[len(prefix) :] not in reserved
         }
+        spec = TopicSpec(
+            int(connector_config[cc.TOPIC_CREATION_PARTITIONS]),
+            int(connector_config[cc.TOPIC_CREATION_REPLICATION]),
+            extra,
+        )
+        return cls(
+            spec,
+            _patterns(connector_config.get("topic.creation.default.include", ".*")),
+            _patterns(connector_config.get("topic.creation.default.exclude", "")),
+        )
+
+
+class TopicCreator:
+    def __init__(
+        self,
+        admin_config: Mapping[str, str],
+        group: _CreationGroup | None = None,
+        auto_create: TopicSpec | None = None,
+    ) -> None:
+        self._admin = AdminClient(dict(admin_config))
+        self._group = group
+        self._auto_create = auto_create
         self._known: set[str] = set()
 
     @classmethod
     def for_connector(
-        cls, enabled: bool, admin_config: Mapping[str, str], connector_config: Mapping[str, str]
+        cls,
+        enabled: bool,
+        admin_config: Mapping[str, str],
+        connector_config: Mapping[str, str],
+        auto_create_partitions: int | None = None,
     ) -> TopicCreator | None:
+        """The creator of a source connector's topics; None when neither rule applies."""
         configured = cc.TOPIC_CREATION_PARTITIONS in connector_config and (
             cc.TOPIC_CREATION_REPLICATION in connector_config
         )
-        return cls(admin_config, connector_config) if enabled and configured else None
+        group = _CreationGroup.of(connector_config) if enabled and configured else None
+        auto = auto_create_spec(auto_create_partitions)
+        return cls(admin_config, group, auto) if group is not None or auto is not None else None
+
+    @classmethod
+    def auto_creating(
+        cls, admin_config: Mapping[str, str], auto_create_partitions: int | None
+    ) -> TopicCreator | None:
+        """Creates what the broker would auto-create (a sink's topics); None when the broker does."""
+        auto = auto_create_spec(auto_create_partitions)
+        return cls(admin_config, auto_create=auto) if auto is not None else None
+
+    def _spec_for(self, topic: str) -> TopicSpec | None:
+        if self._group is not None and self._group.matches(topic):
+            return self._group.spec
+        return self._auto_create
 
     def ensure(self, topic: str) -> None:
         if topic in self._known:
             return
-        if not any(p.fullmatch(topic) for p in self._include) or any(
-            p.fullmatch(topic) for p in self._exclude
-        ):
-            self._known.add(topic)
-            return
+        spec = self._spec_for(topic)
         # A metadata request naming the topic may auto-create it on the broker: list them all instead.
-        if topic not in self._admin.list_topics(timeout=10).topics:
-            new = NewTopic(topic, self._partitions, self._replication, config=self._topic_config)
+        if spec is not None and topic not in self._admin.list_topics(timeout=10).topics:
+            new = NewTopic(topic, spec.partitions, spec.replication_factor, config=dict(spec.config))
             try:
                 self._admin.create_topics([new])[topic].result(30)
-                log.info("created topic %s (%d partitions)", topic, self._partitions)
+                log.info("created topic %s (%d partitions)", topic, spec.partitions)
             except KafkaException as exc:
                 if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                     raise
         self._known.add(topic)
 
 
-def _patterns(value: str) -> list[re.Pattern[str]]:
-    return [re.compile(p.strip()) for p in value.split(",") if p.strip()]
+def auto_create_spec(partitions: int | None) -> TopicSpec | None:
+    return None if partitions is None else TopicSpec(partitions, _BROKER_DEFAULT_REPLICATION)
+
+
+def _patterns(value: str) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p.strip()) for p in value.split(",") if p.strip())

@@ -25,7 +25,7 @@ from connectd.runtime.sink_runner import SinkTaskRunner
 from connectd.runtime.source_runner import SourceTaskRunner
 from connectd.runtime.status import StatusListener
 from connectd.runtime.task_runner import TaskRunner, stop_runners
-from connectd.runtime.topic_creation import TopicCreator
+from connectd.runtime.topic_creation import AUTO_CREATE_PARTITIONS, TopicCreator
 from connectd.runtime.topic_tracking import TopicTrackingSettings
 from connectd.storage.offsets import OffsetBackend
 
@@ -238,6 +238,7 @@ class Worker:
                 bool(self.config["topic.creation.enable"]),
                 client_configs.admin_config(self.config, connector_config),
                 connector_config,
+                self.config[AUTO_CREATE_PARTITIONS],
             )
             return SourceTaskRunner(
                 task_id,
@@ -258,6 +259,10 @@ class Worker:
                     self.config, connector_config, task_id.connector, client_id
                 ),
                 batch_size=client_configs.max_poll_records(self.config, connector_config),
+                topic_creator=TopicCreator.auto_creating(
+                    client_configs.admin_config(self.config, connector_config),
+                    self.config[AUTO_CREATE_PARTITIONS],
+                ),
                 **common,
             )
         raise ConnectError(f"{task_config[TASK_CLASS]} is neither a SourceTask nor a SinkTask")

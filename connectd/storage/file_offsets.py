@@ -72,6 +72,11 @@ class FileOffsetBackend(OffsetBackend):
         with self._lock:
             return list_connector_offsets(self._offsets, connector)
 
+    def connectors(self) -> list[str]:
+        """The connectors that have committed offsets, sorted."""
+        with self._lock:
+            return sorted({decode_key(key)[0] for key in self._offsets})
+
     # -- writes --------------------------------------------------------------------------------------
 
     def write(self, connector: str, offsets: Sequence[tuple[Partition, Offset | None]]) -> None:

@@ -18,6 +18,8 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaExcepti
 from confluent_kafka import TopicPartition as KafkaTopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
 
+from connectd.errors import PayloadTooLargeError
+
 log = logging.getLogger(__name__)
 
 R = TypeVar("R")
@@ -54,6 +56,18 @@ Record = tuple[bytes, bytes | None]
 
 class KafkaStoreError(RuntimeError):
     """A store topic cannot be created, read or written; the message says why and what to change."""
+
+
+class KafkaRecordTooLargeError(KafkaStoreError, PayloadTooLargeError):
+    """A record over the producer's (or the broker's) ``message.max.bytes``: retrying cannot help."""
+
+    def __init__(self, message: str) -> None:
+        PayloadTooLargeError.__init__(self, message)
+
+
+# librdkafka's default message.max.bytes, and what it adds to key and value when it checks a record.
+_DEFAULT_MAX_MESSAGE_BYTES = 1_000_000
+_RECORD_OVERHEAD_BYTES = 128
 
 
 class KafkaTopicLog:
@@ -127,10 +141,16 @@ class KafkaTopicLog:
             if err is not None:
                 failures.append(err)
 
+        self._check_sizes(records)
         deadline = time.monotonic() + self._timeout
         for key, value in records:
             self._produce_one(producer, key, value, on_delivery, deadline)
         unconfirmed = producer.flush(max(0.0, deadline - time.monotonic()))
+        if any(err.code() == KafkaError.MSG_SIZE_TOO_LARGE for err in failures):
+            raise KafkaRecordTooLargeError(
+                f"a record is too large for the {self.label} topic {self.topic}: the broker refused it "
+                "(its message.max.bytes, or the topic's max.message.bytes)"
+            )
         if unconfirmed or failures:
             if any(err.fatal() for err in failures):
                 # A fatal error (e.g. idempotence fencing) leaves the producer unusable: replace it.
@@ -142,6 +162,18 @@ class KafkaTopicLog:
                 f"{len(failures)} rejected, {unconfirmed} unconfirmed after {self._timeout}s "
                 f"({'; '.join(reasons)})"
             )
+
+    def _check_sizes(self, records: Sequence[Record]) -> None:
+        """Refuse the whole batch before producing any record of it if one is too large for the
+        producer: nothing is written partially."""
+        limit = int(self._client_config.get("message.max.bytes", _DEFAULT_MAX_MESSAGE_BYTES))
+        for key, value in records:
+            size = len(key) + len(value or b"")
+            if size + _RECORD_OVERHEAD_BYTES > limit:
+                raise KafkaRecordTooLargeError(
+                    f"a record of {size} bytes is too large for the {self.label} topic {self.topic}: "
+                    f"records are limited to message.max.bytes ({limit} bytes, with overhead)"
+                )
 
     def _produce_one(
         self, producer: Producer, key: bytes, value: bytes | None, on_delivery: Any, deadline: float
@@ -158,6 +190,11 @@ class KafkaTopicLog:
                     ) from None
                 producer.poll(_POLL_SECONDS)
             except KafkaException as exc:
+                if exc.args[0].code() == KafkaError.MSG_SIZE_TOO_LARGE:
+                    raise KafkaRecordTooLargeError(
+                        f"a record of {len(key) + len(value or b'')} bytes is too large for the {self.label} "
+                        f"topic {self.topic}: {exc.args[0].str()}"
+                    ) from exc
                 raise KafkaStoreError(f"cannot produce to {self.label} topic {self.topic}: {exc}") from exc
 
     # -- clients -------------------------------------------------------------------------------------

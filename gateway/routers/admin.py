@@ -41,14 +41,14 @@ def get_logger(logger: str, control: Control) -> dict[str, Any]:
     responses={
         200: {"description": "scope=worker: the loggers whose level changed, sorted"},
         204: {"description": "scope=cluster: applied to every process of the cluster"},
-        **error_responses(400, 404, 415),
+        **error_responses(400, 404, 413, 415),
     },
     openapi_extra=json_request_body(_LEVEL_BODY, "The desired level"),
 )
 async def set_logger(logger: str, request: Request, control: Control, scope: str | None = None) -> Any:
     body = await json_body(request)
     if not isinstance(body, dict):
-        raise RequestError(400, "Request body must be a JSON object like {\"level\": \"DEBUG\"}")
+        raise RequestError(400, 'Request body must be a JSON object like {"level": "DEBUG"}')
     # Cluster scope waits on every process of the group: off the event loop.
     changed = await in_thread(control.set_logger_level, logger, body.get("level"), scope)
     if logger_scope(scope) is LoggerScope.CLUSTER:

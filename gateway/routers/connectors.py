@@ -32,12 +32,18 @@ _INITIAL_STATES = {
 }
 
 
+# Java's String.trim(), as Kafka trims the name: characters up to U+0020 only (Python's strip() would
+# also drop U+0085 and U+00A0, hiding a control character from the name rule).
+_JAVA_TRIMMED = "".join(map(chr, range(0x21)))
+
+
 def _location(request: Request, name: str) -> str:
     return str(request.base_url).rstrip("/") + "/connectors/" + quote(name, safe="")
 
 
 def _check_name(config: dict[str, str | None], name: str) -> dict[str, str]:
-    """Body ``name`` must match; otherwise it is inserted (stored configs always hold ``name``)."""
+    """Body ``name`` must match; otherwise it is inserted (stored configs always hold ``name``). The
+    name rule itself (:mod:`connectd.connector_name`) is config validation's, in both modes."""
     configured = config.get("name")
     if configured is not None and configured != name:
         raise BadRequestError(
@@ -77,7 +83,7 @@ def list_connectors(control: Control, expand: Annotated[list[str] | None, Query(
     "",
     status_code=201,
     summary="Create a connector",
-    responses={201: body(ConnectorInfo, "Created; Location names it"), **error_responses(400, 409, 415)},
+    responses={201: body(ConnectorInfo, "Created; Location names it"), **error_responses(400, 409, 413, 415)},
     openapi_extra=json_request_body(CreateConnectorRequest, "The connector's name, config and initial state"),
 )
 async def create_connector(request: Request, control: Control) -> JSONResponse:
@@ -87,7 +93,7 @@ async def create_connector(request: Request, control: Control) -> JSONResponse:
     unknown = set(body) - {"name", "config", "initial_state"}
     if unknown:
         raise RequestError(400, f"Unrecognized field(s) in request body: {', '.join(sorted(unknown))}")
-    name = str(body.get("name") or "").strip()
+    name = str(body.get("name") or "").strip(_JAVA_TRIMMED)
     if "config" not in body or body["config"] is None:
         raise RequestError(400, "Request body is missing the 'config' object")
     config = _check_name(config_map(body["config"], "config"), name)
@@ -133,7 +139,7 @@ def get_config(name: str, control: Control) -> dict[str, str]:
     responses={
         200: body(ConnectorInfo, "Replaced"),
         201: body(ConnectorInfo, "Created; Location names it"),
-        **error_responses(400, 415),
+        **error_responses(400, 413, 415),
     },
     openapi_extra=json_request_body(CONFIG_MAP, "The whole config; keys left out are removed"),
 )
@@ -148,7 +154,7 @@ async def put_config(name: str, request: Request, control: Control) -> JSONRespo
 @router.patch(
     "/{name}/config",
     summary="Merge into a connector's config (null removes a key)",
-    responses={200: body(ConnectorInfo), **error_responses(400, 404, 415)},
+    responses={200: body(ConnectorInfo), **error_responses(400, 404, 413, 415)},
     openapi_extra=json_request_body(CONFIG_MAP, "Keys to set; a null value removes the key"),
 )
 async def patch_config(name: str, request: Request, control: Control) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,15 +18,24 @@ from gateway.schemas import error_responses
 router = APIRouter(prefix="/connectors/{name}", tags=["lifecycle"])
 
 
+# Task ids are Java ints (int32 on the wire between roles).
+MAX_TASK_ID = 2**31 - 1
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
 def _task_id(name: str, task: str) -> TaskId:
     # JAX-RS answers a non-integer path id with a plain 404, not a 400.
-    try:
-        return TaskId(name, int(task))
-    except ValueError:
-        raise RequestError(404, "HTTP 404 Not Found") from None
+    if not _INTEGER.fullmatch(task):
+        raise RequestError(404, "HTTP 404 Not Found")
+    # More than 10 significant digits is out of range; int() would refuse 4,300 or more.
+    number = int(task) if len(task.lstrip("+-").lstrip("0")) <= 10 else MAX_TASK_ID + 1
+    if not 0 <= number <= MAX_TASK_ID:
+        shown = task if len(task) <= 24 else f"{task[:20]}..."
+        raise RequestError(400, f"Task id {shown} is out of range: task ids are 0 to {MAX_TASK_ID}")
+    return TaskId(name, number)
 
 
-@router.get("/tasks/{task}/status", summary="One task's state", responses=error_responses(404))
+@router.get("/tasks/{task}/status", summary="One task's state", responses=error_responses(400, 404))
 def task_status(name: str, task: str, control: Control) -> dict[str, Any]:
     task_id = _task_id(name, task)
     return {"id": task_id.task, **control.task_status(task_id).to_dict()}
@@ -54,7 +64,7 @@ def restart_connector(
     "/tasks/{task}/restart",
     status_code=204,
     summary="Restart one task, whatever its state",
-    responses=error_responses(404, 409),
+    responses=error_responses(400, 404, 409),
 )
 def restart_task(name: str, task: str, control: Control) -> Response:
     control.restart_task(_task_id(name, task))

@@ -46,7 +46,7 @@ def get_offsets(name: str, control: Control) -> dict[str, Any]:
 @router.patch(
     "",
     summary="Alter the offsets of a STOPPED connector",
-    responses={200: body(Message), **error_responses(400, 404, 415)},
+    responses={200: body(Message), **error_responses(400, 404, 413, 415)},
     openapi_extra=json_request_body(ConnectorOffsets, "Partitions and the offsets to set (null erases)"),
 )
 async def alter_offsets(name: str, request: Request, control: Control) -> dict[str, str]:

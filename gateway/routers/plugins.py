@@ -21,7 +21,7 @@ def list_plugins(control: Control, connectorsOnly: str | None = None) -> list[di
 @router.put(
     "/{plugin}/config/validate",
     summary="Validate a connector config without creating anything",
-    responses=error_responses(400, 415),
+    responses=error_responses(400, 413, 415),
     openapi_extra=json_request_body(CONFIG_MAP, "The connector config to validate"),
 )
 async def validate_config(plugin: str, request: Request, control: Control) -> dict[str, Any]:

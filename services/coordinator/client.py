@@ -34,7 +34,7 @@ from connectd.runtime.validation import raise_if_invalid
 from connectd.v1 import coordinator_pb2 as pb
 from connectd.v1 import coordinator_pb2_grpc
 from services import convert
-from services.grpc_support import domain_error_from
+from services.grpc_support import domain_error_from, open_channel
 from services.health_probe import grpc_health_probe
 
 T = TypeVar("T")
@@ -44,7 +44,7 @@ class _CoordinatorStub:
     def __init__(self, address: str, timeout_s: float) -> None:
         self.address = address
         self.timeout = timeout_s
-        self._channel = grpc.insecure_channel(address)
+        self._channel = open_channel(address)
         self.stub = coordinator_pb2_grpc.CoordinatorServiceStub(self._channel)
 
     def call(self, method: Callable[..., T], request: Any) -> T:

@@ -20,11 +20,10 @@ from connectd.storage.config_store import KafkaConfigStore
 from connectd.storage.status_store import KafkaStatusStore
 from connectd.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc, worker_pb2, worker_pb2_grpc
 from services import convert
-from services.grpc_support import GrpcServer, domain_error_from
+from services.grpc_support import GrpcServer, domain_error_from, open_channel
 
 log = logging.getLogger("connectd.coordinator")
 
-DEFAULT_PORT = 9190
 # How long one WatchAssignments wait lasts before it re-checks that the worker is still a member.
 WATCH_POLL_SECONDS = 1.0
 # Every member holds a WatchAssignments stream, and each open stream occupies one server thread: the
@@ -241,7 +240,7 @@ class WorkerClients:
         with self._lock:
             channel = self._channels.get(address)
             if channel is None:
-                channel = self._channels[address] = grpc.insecure_channel(address)
+                channel = self._channels[address] = open_channel(address)
         stub = worker_pb2_grpc.WorkerServiceStub(channel)
         try:
             return getattr(stub, method)(request, timeout=self._timeout)
@@ -312,10 +311,9 @@ def serve_coordinator(config: WorkerConfig, stop: threading.Event) -> int:
     """Run until ``stop`` is set. Raises PortInUseError for a taken port."""
     workers = WorkerClients(int(config["request.timeout.ms"]) / 1000)
     core = Coordinator(kafka_store_factory(config), workers, group_settings(config))
-    port = config["grpc.port"]
     server = GrpcServer(
         config["grpc.host"],
-        DEFAULT_PORT if port is None else port,
+        config.grpc_listen_port("coordinator"),
         max_workers=MAX_THREADS,
         role="coordinator",
     )

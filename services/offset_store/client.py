@@ -21,7 +21,7 @@ from connectd.errors import UnavailableError
 from connectd.storage.offsets import Offset, OffsetBackend, Partition, canonical_json
 from connectd.v1 import offset_store_pb2 as pb
 from connectd.v1 import offset_store_pb2_grpc
-from services.grpc_support import domain_error_from
+from services.grpc_support import domain_error_from, open_channel
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class RemoteOffsetBackend(OffsetBackend):
         self._timeout = timeout_s
         self._max_backoff = max_backoff_s
         self._read_patience = read_patience_s
-        self._channel = grpc.insecure_channel(address)
+        self._channel = open_channel(address)
         self._stub = offset_store_pb2_grpc.OffsetStoreServiceStub(self._channel)
         self._lock = threading.Lock()
         # connector -> partition JSON -> offset JSON (None: tombstone), not yet accepted by the store.

@@ -21,7 +21,6 @@ from services.grpc_support import GrpcServer
 
 log = logging.getLogger("connectd.offset_store")
 
-DEFAULT_PORT = 9191
 
 
 def _json_object(text: str, field: str) -> dict[str, Any]:
@@ -139,8 +138,7 @@ class OffsetStoreServicer(offset_store_pb2_grpc.OffsetStoreServiceServicer):
 
 def serve_offset_store(config: WorkerConfig, stop: threading.Event) -> int:
     backends = OffsetBackends(config)
-    port = config["grpc.port"]
-    server = GrpcServer(config["grpc.host"], DEFAULT_PORT if port is None else port, role="offset-store")
+    server = GrpcServer(config["grpc.host"], config.grpc_listen_port("offset-store"), role="offset-store")
     server.add(
         offset_store_pb2_grpc.add_OffsetStoreServiceServicer_to_server,
         OffsetStoreServicer(backends),

@@ -34,7 +34,6 @@ from services.worker.admin_rpcs import WorkerAdminRpcs
 
 log = logging.getLogger("connectd.worker")
 
-DEFAULT_PORT = 9192
 _MAX_BACKOFF_S = 2.0
 
 
@@ -288,8 +287,7 @@ def serve_worker(config: WorkerConfig, stop: threading.Event) -> int:
     )
     group_id = config["group.id"]
     timeout = int(config["request.timeout.ms"]) / 1000
-    port = config["grpc.port"]
-    server = GrpcServer(config["grpc.host"], DEFAULT_PORT if port is None else port, role="worker")
+    server = GrpcServer(config["grpc.host"], config.grpc_listen_port("worker"), role="worker")
     advertised_host = config["grpc.advertised.host"] or (
         config["grpc.host"] if config["grpc.host"] not in ("0.0.0.0", "::", "") else "localhost"
     )

@@ -22,6 +22,7 @@ import grpc
 import pytest
 
 from connectd.v1 import worker_pb2, worker_pb2_grpc
+from gateway.dependencies import UNSUPPORTED_MEDIA_TYPE
 from services import convert
 from services.cluster_launcher import LocalCluster, RoleProcess
 from tests.integration.connect_modes import FAST_SETTINGS, ConnectUnderTest
@@ -201,7 +202,7 @@ def test_set_level_errors(clean_connect: ConnectUnderTest, namespace: str) -> No
     code, _, body = raw_http_request(
         clean_connect.url, "PUT", path, b"level=DEBUG", {"Content-Type": "application/x-www-form-urlencoded"}
     )
-    unsupported = {"error_code": 415, "message": "HTTP 415 Unsupported Media Type"}
+    unsupported = {"error_code": 415, "message": UNSUPPORTED_MEDIA_TYPE}
     assert (code, body) == (415, unsupported), f"form-encoded body: expected 415, got {code} {body}"
     expect_error(clean_connect, "DELETE", path, 405, "HTTP 405 Method Not Allowed")
     expect(clean_connect, "GET", path, 404)  # nothing was created by the refused requests

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from gateway.dependencies import UNSUPPORTED_MEDIA_TYPE
 from tests.integration.connect_modes import ConnectUnderTest
 from tests.integration.rest_checks import expect_error
 from tests.integration.standalone_harness import raw_http_request, read_lines, wait_for
@@ -258,7 +259,7 @@ def test_null_config_value_is_a_validation_error(clean_connect: ConnectUnderTest
 def test_create_non_json_is_415(
     clean_connect: ConnectUnderTest, data: bytes, content_type: str | None
 ) -> None:
-    assert post_raw(clean_connect, data, content_type) == error(415, "HTTP 415 Unsupported Media Type")
+    assert post_raw(clean_connect, data, content_type) == error(415, UNSUPPORTED_MEDIA_TYPE)
 
 
 @pytest.mark.parametrize(
@@ -429,7 +430,7 @@ def test_put_config_errors(clean_connect: ConnectUnderTest, unique_name: str) ->
     code, body = connect.request("PUT", path, {"file": "x"})
     assert (code, body) in no_connector_type_errors({"file": "x", "name": unique_name})
     code, _, body = raw_http_request(connect.url, "PUT", path, b"{}", {"Content-Type": "text/plain"})
-    assert (code, body) == error(415, "HTTP 415 Unsupported Media Type")
+    assert (code, body) == error(415, UNSUPPORTED_MEDIA_TYPE)
     code, body = connect.request("PUT", path, ["not", "a", "map"])
     assert code == 400 and body["message"].startswith("request body must be a JSON object"), body
     assert connect.request("GET", "/connectors") == (200, []), "a refused PUT created a connector"

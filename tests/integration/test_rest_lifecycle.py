@@ -214,3 +214,33 @@ def test_restart_404s_per_mode(clean_connect: ConnectUnderTest, unique_name: str
     assert (code, error["message"]) == (404, want), error
     code, error = connect.request("GET", f"/connectors/{name}/tasks/7/status")
     assert (code, error["message"]) == (404, f"No status found for task {name}-7"), error
+
+
+def test_file_sink_runs_tasks_max_tasks(
+    clean_connect: ConnectUnderTest, tmp_path: Path, unique_name: str
+) -> None:
+    """Like Kafka's FileStreamSinkConnector: ``tasks.max`` tasks share the partitions and one file."""
+    from confluent_kafka import Producer
+
+    from tests.integration.connect_modes import file_sink_config
+    from tests.integration.standalone_harness import create_topic
+
+    connect = clean_connect
+    topic, sink_file = f"{unique_name}-topic", tmp_path / "out.txt"
+    create_topic(connect.bootstrap_servers, topic, partitions=3)
+    lines = make_lines(3000)
+    producer = Producer({"bootstrap.servers": connect.bootstrap_servers})
+    for i, line in enumerate(lines):
+        producer.produce(topic, line.encode(), partition=i % 3)
+    assert producer.flush(30) == 0, "the test's producer could not deliver every line"
+
+    name = f"{unique_name}-sink"
+    connect.create(name, {**file_sink_config(sink_file, topic), "tasks.max": "3"})
+    connect.wait_state(name, "RUNNING", tasks=3)
+    got = wait_for(
+        lambda: (out := read_lines(sink_file)) and len(out) >= len(lines) and out, 60, "3,000 lines"
+    )
+    assert sorted(got) == lines, (
+        f"expected each of the 3,000 lines once and whole; saw {len(got)} lines, "
+        f"{len(set(got) - set(lines))} not among those sent"
+    )

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from gateway.dependencies import UNSUPPORTED_MEDIA_TYPE
 from tests.integration.connect_modes import (
     ConnectUnderTest,
     file_sink_config,
@@ -126,7 +127,7 @@ def test_unknown_connector_and_missing_offsets(clean_connect: ConnectUnderTest) 
     code, seen = connect.request("PATCH", path, {"offsets": "wrong"})
     assert code == 400 and seen["message"].startswith("Invalid request"), f"({connect.mode}) {code} {seen}"
     code, _, seen = raw_http_request(connect.url, "PATCH", path, b"offsets", {"Content-Type": "text/plain"})
-    assert (code, seen) == (415, {"error_code": 415, "message": "HTTP 415 Unsupported Media Type"}), (
+    assert (code, seen) == (415, {"error_code": 415, "message": UNSUPPORTED_MEDIA_TYPE}), (
         f"non-JSON body ({connect.mode}): expected 415, got {code} {seen}"
     )
 
