@@ -11,7 +11,15 @@ from dataclasses import dataclass
 import grpc
 
 from bench.common import PLUGIN_DIR, Context, http_json, wait_until
-from connectd.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc, worker_pb2, worker_pb2_grpc
+from connectd.v1 import (
+    cluster_admin_pb2,
+    cluster_admin_pb2_grpc,
+    common_pb2,
+    connectors_pb2,
+    connectors_pb2_grpc,
+    worker_pb2,
+    worker_pb2_grpc,
+)
 from services.cluster_launcher import LocalCluster, RoleProcess
 
 IDLE_SOURCE = "idle_source.IdleSourceConnector"
@@ -52,15 +60,16 @@ class CoordinatorProbe:
         assert cluster.coordinator is not None
         self.group_id = cluster.group_id
         self._channel = grpc.insecure_channel(f"127.0.0.1:{cluster.coordinator.port}")
-        self._stub = coordinator_pb2_grpc.CoordinatorServiceStub(self._channel)
+        self._admin = cluster_admin_pb2_grpc.ClusterAdminServiceStub(self._channel)
+        self._stub = connectors_pb2_grpc.ConnectorServiceStub(self._channel)
 
     def close(self) -> None:
         self._channel.close()
 
     def assignment(self) -> dict[str, set[Unit]]:
         """worker id -> the connectors and tasks the coordinator assigned it."""
-        response = self._stub.DescribeGroup(
-            coordinator_pb2.DescribeGroupRequest(group_id=self.group_id), timeout=10
+        response = self._admin.DescribeGroup(
+            cluster_admin_pb2.DescribeGroupRequest(group_id=self.group_id), timeout=10
         )
         return {
             m.worker_id: {Unit(c) for c in m.connectors} | {Unit(t.connector, t.task) for t in m.tasks}
@@ -72,7 +81,7 @@ class CoordinatorProbe:
         where: dict[Unit, str] = {}
         for name in names:
             status = self._stub.GetConnectorStatus(
-                coordinator_pb2.GetConnectorStatusRequest(group_id=self.group_id, name=name), timeout=10
+                connectors_pb2.GetConnectorStatusRequest(group_id=self.group_id, name=name), timeout=10
             ).status
             states = [(Unit(name), status.connector)] + [(Unit(name, t.id), t.state) for t in status.tasks]
             for unit, state in states:

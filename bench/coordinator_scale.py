@@ -45,7 +45,7 @@ from connectd.cluster.assignor import WorkAssignment, assign
 from connectd.embedded_broker import free_port
 from connectd.runtime.model import TaskId
 from connectd.storage.config_store import encode_connector_record, encode_task_config_records
-from connectd.v1 import coordinator_pb2, coordinator_pb2_grpc
+from connectd.v1 import cluster_admin_pb2, cluster_admin_pb2_grpc, connectors_pb2, connectors_pb2_grpc
 
 NAME = "scale"
 TITLE = "6. coordinator scale (lightweight workers over gRPC)"
@@ -178,21 +178,22 @@ class Probe:
     def __init__(self, address: str, group_id: str) -> None:
         self.group_id = group_id
         self._channel = grpc.insecure_channel(address)
-        self.stub = coordinator_pb2_grpc.CoordinatorServiceStub(self._channel)
+        self.admin = cluster_admin_pb2_grpc.ClusterAdminServiceStub(self._channel)
+        self.stub = connectors_pb2_grpc.ConnectorServiceStub(self._channel)
 
     def close(self) -> None:
         self._channel.close()
 
     def settled(self) -> bool:
         """Every member has acknowledged the latest generation pushed to it."""
-        group = self.stub.DescribeGroup(
-            coordinator_pb2.DescribeGroupRequest(group_id=self.group_id), timeout=30
+        group = self.admin.DescribeGroup(
+            cluster_admin_pb2.DescribeGroupRequest(group_id=self.group_id), timeout=30
         )
         return all(m.applied_generation == m.generation for m in group.members)
 
     def assignment(self) -> dict[str, WorkAssignment]:
-        group = self.stub.DescribeGroup(
-            coordinator_pb2.DescribeGroupRequest(group_id=self.group_id), timeout=30
+        group = self.admin.DescribeGroup(
+            cluster_admin_pb2.DescribeGroupRequest(group_id=self.group_id), timeout=30
         )
         return {
             m.worker_id: WorkAssignment(
@@ -204,10 +205,10 @@ class Probe:
     def ready(self, names: list[str], tasks: int) -> bool:
         try:
             listed = self.stub.ListConnectors(
-                coordinator_pb2.ListConnectorsRequest(group_id=self.group_id), timeout=5
+                connectors_pb2.ListConnectorsRequest(group_id=self.group_id), timeout=5
             ).names
             info = self.stub.GetConnector(
-                coordinator_pb2.GetConnectorRequest(group_id=self.group_id, name=names[-1]), timeout=5
+                connectors_pb2.GetConnectorRequest(group_id=self.group_id, name=names[-1]), timeout=5
             ).connector
         except grpc.RpcError:
             return False

@@ -24,21 +24,22 @@ import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
 
 from bench.common import PLUGIN_DIR
-from connectd.cluster.group import StorageTopics
+from connectd.cluster.assignments import StorageTopics
+from connectd.cluster.coordinator_port import Registration
 from connectd.errors import ConnectdError
 from connectd.plugins.registry import PluginRegistry
 from connectd.runtime.model import TaskId
 from connectd.runtime.plugin_listing import check_validate_request, list_plugins
 from connectd.runtime.validation import ConnectorConfigValidator
-from connectd.v1 import coordinator_pb2, coordinator_pb2_grpc, worker_pb2, worker_pb2_grpc
+from connectd.v1 import membership_pb2, membership_pb2_grpc, worker_pb2, worker_pb2_grpc
 from services import convert
-from services.coordinator.client import CoordinatorMembership
+from services.coordinator.membership_client import GrpcCoordinatorPort
 
 TASK_CLASS = "idle_source.IdleSourceTask"
 _REREGISTER_S = 0.1
@@ -83,18 +84,18 @@ class Applied:
 
     generation: int = 0
     connectors: frozenset[str] = frozenset()
-    tasks: tuple[TaskId, ...] = ()
+    epochs: dict[TaskId, int] = field(default_factory=dict)
 
 
 class LightWorker:
     def __init__(self, worker_id: str, process: Process) -> None:
         self.worker_id = worker_id
         self._process = process
-        self._rpc = CoordinatorMembership(process.coordinator, process.group_id, worker_id, timeout_s=30)
+        self._rpc = GrpcCoordinatorPort(process.coordinator, process.group_id, worker_id, timeout_s=30)
         # The stream is read from the generated stub: a member that runs nothing needs only the
         # generation, the connector names and the new connectors' configs, not a decoded assignment.
         self._channel = grpc.insecure_channel(process.coordinator)
-        self._stub = coordinator_pb2_grpc.CoordinatorServiceStub(self._channel)
+        self._stub = membership_pb2_grpc.GroupMembershipServiceStub(self._channel)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self.applied = Applied()
@@ -108,14 +109,16 @@ class LightWorker:
             with self._lock:
                 # As the real worker: a new membership numbers its generations afresh (the coordinator
                 # may have restarted); what runs is kept and reported.
-                self.applied = Applied(0, self.applied.connectors, self.applied.tasks)
+                self.applied = Applied(0, self.applied.connectors, self.applied.epochs)
             try:
                 self._rpc.register(
-                    self._process.address,
-                    self._process.plugins,
-                    self._process.storage,
-                    sorted(self.applied.connectors),
-                    list(self.applied.tasks),
+                    Registration(
+                        self._process.address,
+                        self._process.plugins,
+                        self._process.storage,
+                        sorted(self.applied.connectors),
+                        self.applied.epochs,
+                    )
                 )
                 return
             except ConnectdError:
@@ -124,7 +127,7 @@ class LightWorker:
     def _run(self) -> None:
         self._process.output.event("registering", self.worker_id, f"{time.time():.6f}")
         self._register()
-        request = coordinator_pb2.WatchAssignmentsRequest(
+        request = membership_pb2.WatchAssignmentsRequest(
             group_id=self._process.group_id, worker_id=self.worker_id
         )
         while not self._stop.is_set():
@@ -153,7 +156,7 @@ class LightWorker:
         applied = Applied(
             generation,
             frozenset(c.name for c in message.connectors),
-            tuple(TaskId(t.id.connector, t.id.task) for t in message.tasks),
+            {TaskId(t.id.connector, t.id.task): t.epoch for t in message.tasks},
         )
         with self._lock:
             self.applied = applied
@@ -164,7 +167,7 @@ class LightWorker:
             self.worker_id,
             generation,
             len(applied.connectors),
-            len(applied.tasks),
+            len(applied.epochs),
             f"{time.time():.6f}",
         )
 

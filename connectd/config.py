@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from connectd.api.config import ConfigDef, ConfigType, Importance, Range
+from connectd.api.config import ConfigDef, ConfigType, Importance, Range, ValidString
 from connectd.api.errors import ConfigError
 
 
@@ -123,6 +123,7 @@ def load_connector_file(path: str | Path) -> ConnectorFile:
 
 
 PORT = Range.between(0, 65535)
+EXACTLY_ONCE_SOURCE_SUPPORT = "exactly.once.source.support"
 
 # The REST API's request limits (gateway/limits.py applies them). A connector config is one record
 # of the config topic, which the broker's message.max.bytes (about 1 MB) limits: a larger body could
@@ -191,6 +192,15 @@ def _worker_config_def() -> ConfigDef:
     )
     d.define("offset.storage.file.filename", ConfigType.STRING, None, importance=high)
     d.define("topic.creation.enable", ConfigType.BOOLEAN, True, importance=low)
+    d.define(
+        EXACTLY_ONCE_SOURCE_SUPPORT,
+        ConfigType.STRING,
+        "disabled",
+        validator=ValidString("disabled", "preparing", "enabled", case_sensitive=False),
+        importance=high,
+        documentation="Distributed mode: enabled runs every source task with a transactional producer, "
+        "its records and their offsets committed in one Kafka transaction (KIP-618).",
+    )
     d.define(
         "auto.create.topics.partitions",
         ConfigType.INT,
@@ -327,6 +337,11 @@ class WorkerConfig:
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
+
+    @property
+    def exactly_once_source(self) -> bool:
+        """``exactly.once.source.support=enabled``: source tasks run transactionally (KIP-618)."""
+        return str(self.values[EXACTLY_ONCE_SOURCE_SUPPORT]).lower() == "enabled"
 
     def with_prefix(self, prefix: str) -> dict[str, str]:
         """Originals under ``prefix``, with the prefix removed (``producer.``, ``consumer.``, ...)."""

@@ -46,3 +46,8 @@ class OperationTimeoutError(ConnectdError):
 
 class FailedPreconditionError(ConnectdError):
     """Refused because of the system's state: e.g. a worker whose storage topics differ from its group's."""
+
+
+class FencedError(FailedPreconditionError):
+    """A stale copy of a task (its worker frozen, cut off, or late to hear of a move) tried to commit:
+    a newer copy runs elsewhere. The copy must stop; retrying can never succeed."""

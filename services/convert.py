@@ -7,7 +7,8 @@ from typing import Any
 
 from google.protobuf import json_format
 
-from connectd.cluster.group import AssignedConnector, AssignedTask, MemberAssignment, StorageTopics
+from connectd.cluster.assignments import AssignedConnector, AssignedTask, MemberAssignment, StorageTopics
+from connectd.cluster.coordinator_port import StatusUpdate
 from connectd.runtime.logger_levels import LoggerLevel
 from connectd.runtime.model import (
     ConnectorInfo,
@@ -21,7 +22,7 @@ from connectd.runtime.model import (
     TaskInfo,
 )
 from connectd.runtime.topic_tracking import TopicStatus
-from connectd.v1 import common_pb2, coordinator_pb2, worker_pb2
+from connectd.v1 import common_pb2, membership_pb2, worker_pb2
 
 _TYPE_TO_PB = {
     ConnectorType.SOURCE: common_pb2.CONNECTOR_TYPE_SOURCE,
@@ -217,34 +218,35 @@ def config_infos_from_pb(infos: common_pb2.ConfigInfos) -> dict[str, Any]:
     }
 
 
-def storage_to_pb(storage: StorageTopics) -> coordinator_pb2.StorageTopics:
-    return coordinator_pb2.StorageTopics(
+def storage_to_pb(storage: StorageTopics) -> common_pb2.StorageTopics:
+    return common_pb2.StorageTopics(
         config_topic=storage.config_topic,
         offset_topic=storage.offset_topic,
         status_topic=storage.status_topic,
     )
 
 
-def storage_from_pb(storage: coordinator_pb2.StorageTopics) -> StorageTopics:
+def storage_from_pb(storage: common_pb2.StorageTopics) -> StorageTopics:
     return StorageTopics(storage.config_topic, storage.offset_topic, storage.status_topic)
 
 
 # The coordinator reuses one AssignedTask object per task while its configs do not change, and pushes
 # it again in every generation of its worker: its message is built once. Entries keep their task
 # object alive, so an id is never reused while cached; the cache is emptied when it grows large.
-_TASK_ASSIGNMENTS: dict[int, tuple[AssignedTask, coordinator_pb2.TaskAssignment]] = {}
+_TASK_ASSIGNMENTS: dict[int, tuple[AssignedTask, membership_pb2.TaskAssignment]] = {}
 _TASK_ASSIGNMENTS_MAX = 200_000
 
 
-def _task_assignment_to_pb(task: AssignedTask) -> coordinator_pb2.TaskAssignment:
+def _task_assignment_to_pb(task: AssignedTask) -> membership_pb2.TaskAssignment:
     cached = _TASK_ASSIGNMENTS.get(id(task))
     if cached is not None and cached[0] is task:
         return cached[1]
-    message = coordinator_pb2.TaskAssignment(
+    message = membership_pb2.TaskAssignment(
         id=task_id_to_pb(task.id),
         config=dict(task.config),
         target_state=target_to_pb(task.target_state),
         connector_config=dict(task.connector_config),
+        epoch=task.epoch,
     )
     if len(_TASK_ASSIGNMENTS) >= _TASK_ASSIGNMENTS_MAX:
         _TASK_ASSIGNMENTS.clear()
@@ -252,11 +254,11 @@ def _task_assignment_to_pb(task: AssignedTask) -> coordinator_pb2.TaskAssignment
     return message
 
 
-def assignment_to_pb(assignment: MemberAssignment) -> coordinator_pb2.WatchAssignmentsResponse:
-    return coordinator_pb2.WatchAssignmentsResponse(
+def assignment_to_pb(assignment: MemberAssignment) -> membership_pb2.WatchAssignmentsResponse:
+    return membership_pb2.WatchAssignmentsResponse(
         generation=assignment.generation,
         connectors=[
-            coordinator_pb2.ConnectorAssignment(
+            membership_pb2.ConnectorAssignment(
                 name=c.name, config=dict(c.config), target_state=target_to_pb(c.target_state)
             )
             for c in assignment.connectors
@@ -265,7 +267,7 @@ def assignment_to_pb(assignment: MemberAssignment) -> coordinator_pb2.WatchAssig
     )
 
 
-def assignment_from_pb(message: coordinator_pb2.WatchAssignmentsResponse) -> MemberAssignment:
+def assignment_from_pb(message: membership_pb2.WatchAssignmentsResponse) -> MemberAssignment:
     return MemberAssignment(
         message.generation,
         tuple(
@@ -278,14 +280,15 @@ def assignment_from_pb(message: coordinator_pb2.WatchAssignmentsResponse) -> Mem
                 dict(t.config),
                 target_from_pb(t.target_state),
                 dict(t.connector_config),
+                t.epoch,
             )
             for t in message.tasks
         ),
     )
 
 
-def active_topic_to_pb(status: TopicStatus) -> coordinator_pb2.ActiveTopic:
-    return coordinator_pb2.ActiveTopic(
+def active_topic_to_pb(status: TopicStatus) -> membership_pb2.ActiveTopic:
+    return membership_pb2.ActiveTopic(
         connector=status.connector,
         topic=status.topic,
         task=status.task,
@@ -293,8 +296,26 @@ def active_topic_to_pb(status: TopicStatus) -> coordinator_pb2.ActiveTopic:
     )
 
 
-def active_topic_from_pb(message: coordinator_pb2.ActiveTopic) -> TopicStatus:
+def active_topic_from_pb(message: membership_pb2.ActiveTopic) -> TopicStatus:
     return TopicStatus(message.topic, message.connector, message.task, message.discover_timestamp_ms)
+
+
+def status_update_to_pb(update: StatusUpdate) -> membership_pb2.StatusUpdate:
+    message = membership_pb2.StatusUpdate(
+        connector=update.connector, state=state_info_to_pb(update.state), generation=update.generation
+    )
+    if update.task is not None:
+        message.task = update.task
+    return message
+
+
+def status_update_from_pb(message: membership_pb2.StatusUpdate) -> StatusUpdate:
+    return StatusUpdate(
+        message.connector,
+        message.task if message.HasField("task") else None,
+        state_info_from_pb(message.state),
+        message.generation,
+    )
 
 
 def logger_levels_to_pb(levels: Mapping[str, LoggerLevel]) -> list[worker_pb2.LoggerLevel]:

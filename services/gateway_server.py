@@ -15,7 +15,7 @@ from connectd.runtime.topic_tracking import TopicTrackingSettings
 from gateway.app import create_app
 from services.coordinator.client import CoordinatorControl
 from services.health_probe import grpc_health_probe
-from services.offset_store.client import OffsetStoreAdmin, offset_topic
+from services.offset_store.client import admin_offsets, offset_topic
 from services.rest_server import RestServer, bind_listener
 from services.standalone import KAFKA_API_LEVEL, kafka_cluster_id
 
@@ -35,7 +35,7 @@ def serve_gateway(config: WorkerConfig, stop: threading.Event) -> int:
     server_info = ServerInfo(KAFKA_API_LEVEL, f"connectd-{__version__}", kafka_cluster_id(config))
     timeout_s = int(config["request.timeout.ms"]) / 1000
     # The offsets API: source offsets through the offset store, changes acknowledged before replying.
-    source_offsets = OffsetStoreAdmin(
+    source_offsets = admin_offsets(
         config["offset.store.address"], offset_topic(config), timeout_s=timeout_s, read_patience_s=timeout_s
     )
     # The plugins whose alter_offsets hooks the offsets API calls (Kafka runs them on its leader).

@@ -41,6 +41,8 @@ CODE_BY_ERROR: dict[type[errors.ConnectdError], grpc.StatusCode] = {
     errors.OperationTimeoutError: grpc.StatusCode.DEADLINE_EXCEEDED,
 }
 ERROR_BY_CODE = {code: error for error, code in CODE_BY_ERROR.items()}
+# Errors a client must tell apart from others of the same code, by the ErrorInfo reason they carry.
+ERROR_BY_REASON: dict[str, type[errors.ConnectdError]] = {errors.FencedError.__name__: errors.FencedError}
 
 # Not domain errors, but plainly "try again later": a Kafka-backed store that cannot be reached.
 EXTRA_UNAVAILABLE: tuple[type[BaseException], ...] = (KafkaStoreError,)
@@ -190,8 +192,21 @@ def domain_error_from(exc: grpc.RpcError, what: str) -> errors.ConnectdError:
     message = exc.details() or f"{what} failed with {code.name}"  # type: ignore[attr-defined]
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
         return errors.UnavailableError(f"{what} is unavailable: {message}")
-    error_cls = ERROR_BY_CODE.get(code, errors.ConnectdError)
+    error_cls = ERROR_BY_REASON.get(_reason(exc) or "") or ERROR_BY_CODE.get(code, errors.ConnectdError)
     return error_cls(message)
+
+
+def _reason(exc: grpc.RpcError) -> str | None:
+    """The ErrorInfo reason of a rich status (AIP-193), if the call carried one."""
+    try:
+        status = rpc_status.from_call(exc)  # type: ignore[arg-type]
+    except ValueError:
+        return None
+    for detail in status.details if status is not None else ():
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info):
+            return info.reason
+    return None
 
 
 def bind_address(host: str, port: int) -> str:

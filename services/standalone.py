@@ -60,6 +60,11 @@ def run_standalone(worker_properties: str, connector_files: list[str]) -> int:
         config = WorkerConfig(load_properties(worker_properties))
     except (ConfigFileError, ValueError) as exc:
         raise StartupError(f"{worker_properties}: {exc}") from None
+    if config.exactly_once_source:
+        raise StartupError(
+            f"{worker_properties}: exactly.once.source.support=enabled needs distributed mode (its offsets "
+            "commit in Kafka transactions to offset.storage.topic); standalone keeps them in a file"
+        )
     filename = config["offset.storage.file.filename"]
     if not filename:
         raise StartupError(

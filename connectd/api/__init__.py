@@ -43,6 +43,7 @@ from connectd.api.config import (
 from connectd.api.connector import Connector, ConnectorContext, SinkConnector, SourceConnector
 from connectd.api.converter import Converter
 from connectd.api.errors import ConfigError, ConnectError, DataError, MissingConfigError, RetriableError
+from connectd.api.exactly_once import ConnectorTransactionBoundaries, ExactlyOnceSupport, TransactionContext
 from connectd.api.records import Header, RecordMetadata, SinkRecord, SourceRecord, TopicPartition
 from connectd.api.schema import (
     BOOLEAN_SCHEMA,
@@ -82,8 +83,10 @@ __all__ = [
     "ConnectError",
     "Connector",
     "ConnectorContext",
+    "ConnectorTransactionBoundaries",
     "Converter",
     "DataError",
+    "ExactlyOnceSupport",
     "Field",
     "Header",
     "Importance",
@@ -107,6 +110,7 @@ __all__ = [
     "SourceTaskContext",
     "Task",
     "TopicPartition",
+    "TransactionContext",
     "ValidString",
     "Width",
     "non_empty_string",

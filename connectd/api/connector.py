@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from connectd.api.config import ConfigDef, ConfigValue
+from connectd.api.exactly_once import ConnectorTransactionBoundaries, ExactlyOnceSupport
 
 if TYPE_CHECKING:
     from connectd.api.records import TopicPartition
@@ -77,6 +78,15 @@ class SourceConnector(Connector):
         default, False, tells the user that offsets kept elsewhere need a manual change.
         """
         return False
+
+    def exactly_once_support(self, config: Mapping[str, str]) -> ExactlyOnceSupport | None:
+        """Can this connector deliver exactly once with ``config`` (checked when a connector with
+        ``exactly.once.support=required`` is created)? None, the default: it does not say."""
+        return None
+
+    def can_define_transaction_boundaries(self, config: Mapping[str, str]) -> ConnectorTransactionBoundaries:
+        """Can its tasks define their own transaction boundaries (``transaction.boundary=connector``)?"""
+        return ConnectorTransactionBoundaries.UNSUPPORTED
 
 
 class SinkConnector(Connector):

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
+from connectd.api.exactly_once import TransactionContext
 from connectd.api.records import RecordMetadata, SinkRecord, SourceRecord, TopicPartition
 
 
@@ -22,6 +23,8 @@ class OffsetReader(Protocol):
 class SourceTaskContext(Protocol):
     offset_reader: OffsetReader
     config: Mapping[str, str]
+    # Set when the connector defines transaction boundaries (``transaction.boundary=connector``).
+    transaction_context: TransactionContext | None
 
 
 class SinkTaskContext(Protocol):

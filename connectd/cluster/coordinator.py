@@ -12,18 +12,18 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-from connectd.cluster.assignor import WorkAssignment
-from connectd.cluster.group import NO_OWNER, Group, GroupSettings, MemberAssignment, StorageTopics
+from connectd.cluster.assignments import MemberAssignment, StorageTopics
+from connectd.cluster.coordinator_port import StatusUpdate
+from connectd.cluster.group import Group, GroupSettings
+from connectd.control.messages import NO_OWNER
 from connectd.errors import BadRequestError, ConflictError, ConnectdError, NotFoundError, UnavailableError
 from connectd.runtime import connector_config as cc
 from connectd.runtime.model import (
     ConnectorInfo,
     ConnectorStateInfo,
     PluginInfo,
-    StateInfo,
     TargetState,
     TaskId,
 )
@@ -55,14 +55,6 @@ class RemoteWorkers(Protocol):
         """Sets a logger level in that worker's process; the loggers whose level changed."""
 
 
-@dataclass(frozen=True, slots=True)
-class StatusReport:
-    connector: str
-    task: int | None
-    state: StateInfo
-    generation: int
-
-
 class Coordinator:
     def __init__(
         self,
@@ -70,11 +62,15 @@ class Coordinator:
         workers: RemoteWorkers,
         settings: GroupSettings,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
         self._stores = stores
         self._workers = workers
         self._clock = clock
+        # Task epochs of this incarnation start above any a previous one issued: its start time in ms,
+        # shifted past the most epochs one incarnation could issue per millisecond it ran.
+        self._epoch_base = int(wall_clock() * 1000) << 20
         self._lock = threading.Lock()
         self._groups: dict[str, Group] = {}
         # Woken on every pushed assignment; assignment watchers wait on it. Pushes happen under a
@@ -101,8 +97,9 @@ class Coordinator:
                 # First contact: rebuild the group from its config and status topics.
                 configs, statuses = self._stores(group_id, storage)
                 group = Group(
-                    group_id, storage, configs, statuses, self.settings, self._notify, self._clock()
-                )
+                    group_id, storage, configs, statuses, self.settings, self._notify, self._clock(),
+                    self._epoch_base,
+                )  # fmt: skip
                 self._groups[group_id] = group
             return group
 
@@ -142,13 +139,15 @@ class Coordinator:
         plugins: Sequence[PluginInfo],
         storage: StorageTopics,
         running_connectors: Sequence[str] = (),
-        running_tasks: Sequence[TaskId] = (),
+        running_tasks: Mapping[TaskId, int] | None = None,
     ) -> GroupSettings:
+        """``running_tasks``: the tasks the worker runs already, each with its copy's epoch."""
         _require("group_id", group_id)
         _require("worker_id", worker_id)
         group = self._group_for_register(group_id, storage)
-        running = WorkAssignment(frozenset(running_connectors), frozenset(running_tasks))
-        group.register(worker_id, address, plugins, storage, running, self._clock())
+        group.register(
+            worker_id, address, plugins, storage, running_connectors, running_tasks or {}, self._clock()
+        )
         return self.settings
 
     def heartbeat(self, group_id: str, worker_id: str, applied_generation: int) -> int:
@@ -185,25 +184,20 @@ class Coordinator:
         for group in groups:
             group.tick(now)
 
-    def report_status(self, group_id: str, reports: Sequence[StatusReport]) -> None:
-        group = self.group(group_id)
-        for report in reports:
-            if report.task is None:
-                group.report_connector_state(report.connector, report.state, report.generation)
-            else:
-                group.report_task_state(
-                    TaskId(report.connector, report.task), report.state, report.generation
-                )
-
-    def report_active_topics(self, group_id: str, topics: Sequence[TopicStatus]) -> None:
-        group = self.group(group_id)
-        for status in topics:
-            group.report_active_topic(status)
+    def report_status(
+        self,
+        group_id: str,
+        worker_id: str,
+        reports: Sequence[StatusUpdate],
+        topics: Sequence[TopicStatus] = (),
+    ) -> None:
+        """From a member, about instances it may be running (others are dropped: see Group.report)."""
+        self._member_group(group_id, worker_id).report(worker_id, reports, topics)
 
     def submit_task_configs(
         self, group_id: str, worker_id: str, connector: str, configs: Sequence[Mapping[str, str]]
     ) -> None:
-        self.group(group_id).submit_task_configs(worker_id, connector, configs)
+        self._member_group(group_id, worker_id).submit_task_configs(worker_id, connector, configs)
 
     # --- control ---------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from connectd.api import (
     ConfigDef,
     ConfigType,
     ConnectError,
+    ExactlyOnceSupport,
     Importance,
     Range,
     SourceConnector,
@@ -158,6 +159,10 @@ class FileStreamSourceConnector(SourceConnector):
 
     def task_class(self) -> type[FileStreamSourceTask]:
         return FileStreamSourceTask
+
+    def exactly_once_support(self, config: Mapping[str, str]) -> ExactlyOnceSupport:
+        # A position in a file names the next line exactly; stdin has no position to resume from.
+        return ExactlyOnceSupport.SUPPORTED if config.get(FILE) else ExactlyOnceSupport.UNSUPPORTED
 
     def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
         # A file is read sequentially: one task, whatever tasks.max allows.

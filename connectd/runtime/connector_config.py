@@ -36,6 +36,10 @@ TOPICS_REGEX = "topics.regex"
 DLQ_TOPIC = "errors.deadletterqueue.topic.name"
 CONSUMER_GROUP_OVERRIDE = "consumer.override.group.id"
 TOPIC_CREATION_PREFIX = "topic.creation."
+EXACTLY_ONCE_SUPPORT = "exactly.once.support"
+TRANSACTION_BOUNDARY = "transaction.boundary"
+TRANSACTION_BOUNDARY_INTERVAL = "transaction.boundary.interval.ms"
+OFFSETS_STORAGE_TOPIC = "offsets.storage.topic"
 TOPIC_CREATION_PARTITIONS = "topic.creation.default.partitions"
 TOPIC_CREATION_REPLICATION = "topic.creation.default.replication.factor"
 
@@ -293,7 +297,7 @@ def _source_only() -> ConfigDef:
         display_name="Topic Creation Groups",
     )
     d.define(
-        "exactly.once.support",
+        EXACTLY_ONCE_SUPPORT,
         ConfigType.STRING,
         "requested",
         validator=ValidString("requested", "required", case_sensitive=False),
@@ -305,19 +309,33 @@ def _source_only() -> ConfigDef:
         display_name="Exactly once support",
     )
     d.define(
-        "transaction.boundary",
+        TRANSACTION_BOUNDARY,
         ConfigType.STRING,
         "poll",
         validator=ValidString("poll", "interval", "connector", case_sensitive=False),
         importance=Importance.MEDIUM,
-        documentation="Transaction boundaries: poll, interval or connector.",
+        documentation="With exactly-once source support: a transaction per poll() batch, per "
+        "transaction.boundary.interval.ms, or as the connector's tasks define them.",
         group=EXACTLY_ONCE_GROUP,
         order_in_group=2,
         width=Width.SHORT,
         display_name="Transaction Boundary",
     )
     d.define(
-        "offsets.storage.topic",
+        TRANSACTION_BOUNDARY_INTERVAL,
+        ConfigType.LONG,
+        None,
+        validator=lambda name, value: value is None or Range.at_least(0)(name, value),
+        importance=Importance.LOW,
+        documentation="With transaction.boundary=interval: how long a transaction lasts (default: the "
+        "worker's offset.flush.interval.ms).",
+        group=EXACTLY_ONCE_GROUP,
+        order_in_group=3,
+        width=Width.SHORT,
+        display_name="Transaction boundary interval",
+    )
+    d.define(
+        OFFSETS_STORAGE_TOPIC,
         ConfigType.STRING,
         None,
         importance=Importance.LOW,

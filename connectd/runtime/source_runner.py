@@ -11,14 +11,17 @@ from confluent_kafka import KafkaError, Message, Producer
 
 from connectd.api.converter import Converter
 from connectd.api.errors import ConnectError
+from connectd.api.exactly_once import TransactionContext
 from connectd.api.records import RecordMetadata, SourceRecord
 from connectd.api.task import SourceTask
+from connectd.errors import FencedError
 from connectd.runtime.model import TaskId
 from connectd.runtime.status import StatusListener
 from connectd.runtime.submitted_records import SubmittedRecord, SubmittedRecords
 from connectd.runtime.task_runner import TaskRunner
 from connectd.runtime.topic_creation import TopicCreator
 from connectd.runtime.topic_tracking import TopicTracker
+from connectd.storage.fencing import TaskClaim
 from connectd.storage.offsets import ConnectorOffsetReader, OffsetBackend
 
 log = logging.getLogger(__name__)
@@ -27,9 +30,15 @@ _PAUSED_WAIT_S = 0.1
 
 
 class _SourceTaskContext:
-    def __init__(self, offset_reader: ConnectorOffsetReader, config: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        offset_reader: ConnectorOffsetReader,
+        config: Mapping[str, str],
+        transaction_context: TransactionContext | None = None,
+    ) -> None:
         self.offset_reader = offset_reader
         self.config = config
+        self.transaction_context = transaction_context
 
 
 class _Delivery(tuple[Any, ...]):
@@ -52,6 +61,21 @@ class _Delivery(tuple[Any, ...]):
             runner.task.commit_record(record, RecordMetadata(msg.topic(), msg.partition(), msg.offset()))
 
 
+def produce(
+    producer: Producer, topic: str, value: Any, key: Any, on_delivery: Any, kwargs: dict[str, Any]
+) -> None:
+    """One ``produce``, waiting for room while the producer's local queue is full."""
+    while True:
+        try:
+            if kwargs:
+                producer.produce(topic, value, key, on_delivery=on_delivery, **kwargs)
+            else:
+                producer.produce(topic, value, key, on_delivery=on_delivery)
+            return
+        except BufferError:
+            producer.poll(0.05)  # the local queue is full: let deliveries drain
+
+
 class SourceTaskRunner(TaskRunner):
     def __init__(
         self,
@@ -70,6 +94,7 @@ class SourceTaskRunner(TaskRunner):
         offset_flush_timeout_ms: int,
         topic_creator: TopicCreator | None = None,
         active_topics: TopicTracker | None = None,
+        epoch: int = 0,
     ) -> None:
         super().__init__(task_id, task, worker_id, statuses, active_topics)
         self.task: SourceTask = task
@@ -86,6 +111,8 @@ class SourceTaskRunner(TaskRunner):
         self._unwritten: dict[str, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
         self._delivery_error: KafkaError | None = None
         self._wants_commit_record = type(task).commit_record is not SourceTask.commit_record
+        # This copy of the task: the offset store refuses its commits once a newer copy claimed it.
+        self._claim = TaskClaim(task_id, epoch, worker_id)
         self.records_sent = 0
 
     def request_stop(self) -> None:
@@ -97,27 +124,27 @@ class SourceTaskRunner(TaskRunner):
             log.exception("task %s raised in stop()", self.task_id)
 
     def execute(self) -> None:
+        # Claimed before the offsets are read: from now on an older copy can move none of them.
+        self._offsets.claim(self._claim)
         producer = Producer(self._producer_config)
         try:
-            reader = ConnectorOffsetReader(self._offsets, self.task_id.connector)
-            self.task.initialize(_SourceTaskContext(reader, self._task_config))
-            self.task.start(self._task_config)
-            self.running()
+            self._start_task()
             next_flush = time.monotonic() + self._flush_interval_s
             while not self.stopping:
                 # Paused: poll() is not called, but deliveries and offset commits still complete.
                 if not self.idle_if_paused(_PAUSED_WAIT_S):
                     records = self.task.poll()
                     if records:
+                        # An overdue commit goes before the send: a copy frozen past its flush time
+                        # (SIGSTOP) learns whether it was fenced before it sends what it polled.
+                        next_flush = self._commit_if_due(next_flush)
                         self._send(producer, records)
                 producer.poll(0)
                 self._raise_delivery_error()
                 # Acknowledged records leave the in-flight queues now rather than at the next offset
                 # flush: a million live tracking objects make every garbage collection pass slow.
                 self._unwritten.update(self._submitted.committable())
-                if time.monotonic() >= next_flush:
-                    self.commit_offsets()
-                    next_flush = time.monotonic() + self._flush_interval_s
+                next_flush = self._commit_if_due(next_flush)
         finally:
             # Even after a failure: whatever the broker acknowledged is safe to commit.
             remaining = producer.flush(self._flush_timeout_s)
@@ -125,62 +152,88 @@ class SourceTaskRunner(TaskRunner):
                 log.warning(
                     "task %s: %d records unacknowledged at stop; not committed", self.task_id, remaining
                 )
-            self.commit_offsets()
+            if not self.fenced:
+                self.commit_offsets()
         self._raise_delivery_error()
+
+    def _start_task(self, transaction_context: TransactionContext | None = None) -> None:
+        reader = ConnectorOffsetReader(self._offsets, self.task_id.connector)
+        self.task.initialize(_SourceTaskContext(reader, self._task_config, transaction_context))
+        self.task.start(self._task_config)
+        self.running()
 
     def _raise_delivery_error(self) -> None:
         if self._delivery_error is not None:
             raise ConnectError(f"Unrecoverable exception from producer send callback: {self._delivery_error}")
 
     def _send(self, producer: Producer, records: list[SourceRecord]) -> None:
-        key_conv, value_conv = self._key_converter, self._value_converter
         # Per-record work is most of a source task's cost: attribute lookups are hoisted out of the loop.
-        creator, submit, produce = self._topic_creator, self._submitted.submit, producer.produce
+        serialize, submit = self._serialize, self._submitted.submit
         keep_record = self._wants_commit_record
         for record in records:
-            topic = record.topic
-            if creator is not None:
-                creator.ensure(topic)
-            try:
-                key = (
-                    None
-                    if record.key is None
-                    else key_conv.from_connect(topic, record.key_schema, record.key)
-                )
-                value = value_conv.from_connect(topic, record.value_schema, record.value)
-            except Exception as exc:
-                raise ConnectError(f"Failed to convert a record for topic {topic}: {exc}") from exc
+            topic, value, key, kwargs = serialize(record)
             handle = submit(record.source_partition, record.source_offset)
-            kwargs: dict[str, Any] = {}
-            if record.partition is not None:
-                kwargs["partition"] = record.partition
-            if record.timestamp is not None:
-                kwargs["timestamp"] = record.timestamp
-            if record.headers:
-                kwargs["headers"] = [
-                    (h.key, self._header_converter.from_connect(topic, h.schema, h.value))
-                    for h in record.headers
-                ]
-
-            on_delivery = _Delivery((self, handle, record if keep_record else None))
-            while True:
-                try:
-                    if kwargs:
-                        produce(topic, value, key, on_delivery=on_delivery, **kwargs)
-                    else:
-                        produce(topic, value, key, on_delivery=on_delivery)
-                    break
-                except BufferError:
-                    producer.poll(0.05)  # the local queue is full: let deliveries drain
+            produce(
+                producer,
+                topic,
+                value,
+                key,
+                _Delivery((self, handle, record if keep_record else None)),
+                kwargs,
+            )
         self.records_sent += len(records)
 
-    def commit_offsets(self) -> None:
-        """Write every committable offset to the store; keep them for a retry if the write fails."""
-        self._unwritten.update(self._submitted.committable())
-        if not self._unwritten:
-            return
+    def _serialize(self, record: SourceRecord) -> tuple[str, Any, Any, dict[str, Any]]:
+        """What the producer sends for ``record``: topic, value and key bytes, and the optional
+        partition, timestamp and headers. Its topic is created first if a rule says so."""
+        topic = record.topic
+        if self._topic_creator is not None:
+            self._topic_creator.ensure(topic)
         try:
-            self._offsets.write(self.task_id.connector, list(self._unwritten.values()))
+            key = (
+                None
+                if record.key is None
+                else self._key_converter.from_connect(topic, record.key_schema, record.key)
+            )
+            value = self._value_converter.from_connect(topic, record.value_schema, record.value)
+        except Exception as exc:
+            raise ConnectError(f"Failed to convert a record for topic {topic}: {exc}") from exc
+        kwargs: dict[str, Any] = {}
+        if record.partition is not None:
+            kwargs["partition"] = record.partition
+        if record.timestamp is not None:
+            kwargs["timestamp"] = record.timestamp
+        if record.headers:
+            kwargs["headers"] = [
+                (h.key, self._header_converter.from_connect(topic, h.schema, h.value)) for h in record.headers
+            ]
+        return topic, value, key, kwargs
+
+    def _commit_if_due(self, next_flush: float) -> float:
+        """Commit when ``next_flush`` passed; the next one's time."""
+        if time.monotonic() < next_flush:
+            return next_flush
+        self.commit_offsets()
+        return time.monotonic() + self._flush_interval_s
+
+    def commit_offsets(self) -> None:
+        """Write every committable offset to the store; keep them for a retry if the write fails. A
+        stale copy's commit is refused (FencedError): it ends the task at once, with no final commit."""
+        self._unwritten.update(self._submitted.committable())
+        try:
+            # With nothing to commit, ask the store anyway: a stale copy must not run on for free.
+            self._offsets.check_fence(self._claim, ask=not self._unwritten)
+            if self._unwritten:
+                self._write_unwritten()
+        except FencedError:
+            self.fenced = True
+            raise
+
+    def _write_unwritten(self) -> None:
+        try:
+            self._offsets.write(self.task_id.connector, list(self._unwritten.values()), self._claim)
+        except FencedError:
+            raise
         except Exception:
             log.exception("task %s: offset commit failed; will retry", self.task_id)
             return

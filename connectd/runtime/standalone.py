@@ -1,5 +1,6 @@
-"""The control plane of a standalone worker: configs and target states in memory, one worker, every
-operation synchronous (as Kafka's standalone herder does)."""
+"""The control plane of a standalone worker: one worker, every operation synchronous (as Kafka's
+standalone herder does). The connector table, the status rule and the messages are the ones the
+coordinator uses (:mod:`connectd.control`): the two modes differ in wiring, never in answers."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from connectd.errors import AlreadyExistsError, NotFoundError
+from connectd.control import messages
+from connectd.control.connector_status import connector_status, task_status
+from connectd.control.connector_table import ConfigChange, ConnectorTable
+from connectd.errors import NotFoundError
 from connectd.plugins.registry import PluginRegistry
 from connectd.runtime import connector_config as cc
 from connectd.runtime.connector_offsets import ConnectorOffset, ConnectorOffsetsManager
@@ -52,9 +56,7 @@ class StandaloneControlPlane(LoggerAdmin):
         self._statuses = statuses
         self._server_info = server_info
         self._lock = threading.RLock()
-        self._configs: dict[str, dict[str, str]] = {}
-        self._targets: dict[str, TargetState] = {}
-        self._task_configs: dict[str, list[dict[str, str]]] = {}
+        self._table = ConnectorTable()
         # Connectors ask for reconfiguration from their own threads: handle it off those threads.
         self._reconfigure_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reconfigure")
         self._offsets = ConnectorOffsetsManager(worker.config, worker.offsets, registry)
@@ -68,53 +70,36 @@ class StandaloneControlPlane(LoggerAdmin):
 
     def connector_names(self) -> list[str]:
         with self._lock:
-            return list(self._configs)
+            return self._table.names()
 
-    def _config(self, name: str) -> dict[str, str]:
-        config = self._configs.get(name)
-        if config is None:
-            raise NotFoundError(f"Connector {name} not found")
-        return config
+    def _type(self, name: str) -> ConnectorType:
+        class_name = self._table.config(name).get(cc.CONNECTOR_CLASS, "")
+        return ConnectorType(self._registry.connector_type(class_name))
 
-    def _type(self, config: Mapping[str, str]) -> ConnectorType:
-        return ConnectorType(self._registry.connector_type(config.get(cc.CONNECTOR_CLASS, "")))
+    def _owner(self, _unit: str | TaskId) -> str:
+        return self._worker.worker_id
 
     def connector_info(self, name: str) -> ConnectorInfo:
         with self._lock:
-            config = self._config(name)
-            tasks = [TaskId(name, i) for i in range(len(self._task_configs.get(name, [])))]
-            return ConnectorInfo(name, dict(config), tasks, self._type(config))
+            return self._table.info(name, self._type(name))
 
     def connector_config(self, name: str) -> dict[str, str]:
         with self._lock:
-            return dict(self._config(name))
+            return dict(self._table.config(name))
 
     def connector_status(self, name: str) -> ConnectorStateInfo:
         with self._lock:
-            config = self._configs.get(name)
-            state = self._statuses.get_connector(name)
-            if config is None or state is None:
-                raise NotFoundError(f"No status found for connector {name}")
-            task_count = len(self._task_configs.get(name, []))
-            tasks = {i: s for i, s in self._statuses.get_tasks(name).items() if i < task_count}
-            return ConnectorStateInfo(name, state, tasks, self._type(config))
+            connectors, tasks = self._statuses.states()
+            connector_type = self._type(name) if name in self._table else ConnectorType.UNKNOWN
+            return connector_status(self._table, name, connectors, tasks, self._owner, connector_type)
 
     def connector_statuses(self) -> dict[str, ConnectorStateInfo]:
-        statuses = {}
         with self._lock:
-            for name in sorted(self._configs):
-                try:
-                    statuses[name] = self.connector_status(name)
-                except NotFoundError:
-                    continue  # no status yet
-        return statuses
+            return {name: self.connector_status(name) for name in self._table.names()}
 
     def task_infos(self, name: str) -> list[TaskInfo]:
         with self._lock:
-            self._config(name)
-            return [
-                TaskInfo(TaskId(name, i), dict(c)) for i, c in enumerate(self._task_configs.get(name, []))
-            ]
+            return self._table.task_infos(name)
 
     def plugins(self, connectors_only: bool = True) -> list[PluginInfo]:
         return list_plugins(self._registry, connectors_only)
@@ -146,16 +131,19 @@ class StandaloneControlPlane(LoggerAdmin):
 
     # --- writes ----------------------------------------------------------------------------------
 
+    def _apply(self, change: ConfigChange) -> None:
+        self._table.apply(change)
+        if change.task_configs is not None:
+            self._statuses.remove_tasks(change.name, keep=len(change.task_configs))
+
     def create_connector(
         self, name: str, config: Mapping[str, str], initial_state: TargetState = TargetState.STARTED
     ) -> ConnectorInfo:
         config = cc.with_name(config, name)
         with self._lock:
-            if name in self._configs:
-                raise AlreadyExistsError(f"Connector {name} already exists")
+            change = self._table.plan_create(name, config, initial_state)
             self._validator.ensure_valid(config)
-            self._configs[name] = config
-            self._targets[name] = initial_state
+            self._apply(change)
             log.info("connector %s created (%s)", name, initial_state.value)
             self._start_connector(name)
             return self.connector_info(name)
@@ -164,75 +152,72 @@ class StandaloneControlPlane(LoggerAdmin):
         config = cc.with_name(config, name)
         with self._lock:
             self._validator.ensure_valid(config)
-            created = name not in self._configs
+            created, change = self._table.plan_put(name, config)
             if not created:
                 self._stop_connector(name)
-            self._configs[name] = config
-            self._targets.setdefault(name, TargetState.STARTED)
+            self._apply(change)
             log.info("connector %s %s", name, "created" if created else "reconfigured")
             self._start_connector(name)
             return created, self.connector_info(name)
 
     def delete_connector(self, name: str) -> None:
         with self._lock:
-            self._config(name)
+            change = self._table.plan_delete(name)
             self._stop_connector(name)
-            del self._configs[name]
-            self._targets.pop(name, None)
-            self._task_configs.pop(name, None)
+            self._apply(change)
             self._statuses.remove(name)
             log.info("connector %s deleted", name)
 
     def patch_connector_config(self, name: str, patch: Mapping[str, str | None]) -> ConnectorInfo:
         with self._lock:
-            merged = cc.merge_config_patch(self._config(name), patch)
+            merged = cc.merge_config_patch(self._table.config(name), patch)
             return self.put_connector_config(name, merged)[1]
 
     # --- lifecycle -------------------------------------------------------------------------------
 
     def connector_target_state(self, name: str) -> TargetState:
         with self._lock:
-            self._config(name)
-            return self._targets[name]
+            return self._table.target(name)
 
-    def _known(self, name: str) -> dict[str, str]:
-        config = self._configs.get(name)
-        if config is None:
-            raise NotFoundError(f"Unknown connector {name}")
-        return config
+    def _set_target(self, name: str, target: TargetState) -> TargetState | None:
+        """Apply a target state by the table's rule; the previous one, or None if nothing changed."""
+        change = self._table.plan_target(name, target)
+        if change is None:
+            return None
+        previous = self._table.target(name)
+        self._apply(change)
+        return previous
 
     def pause_connector(self, name: str) -> None:
         with self._lock:
-            config = self._known(name)
-            if self._targets[name] is TargetState.STOPPED:
+            previous = self._set_target(name, TargetState.PAUSED)
+            if previous is None:
+                return
+            if previous is TargetState.STOPPED:
                 # Kafka lets a stopped connector be paused: it stays without tasks, now reported PAUSED.
-                self._targets[name] = TargetState.PAUSED
                 self._start_connector(name)
                 return
-            self._targets[name] = TargetState.PAUSED
+            config = self._table.config(name)
             self._worker.transition_connector(name, config, TargetState.PAUSED, self._request_reconfiguration)
             self._worker.set_tasks_target(self._worker.task_ids(name), TargetState.PAUSED)
             log.info("connector %s paused", name)
 
     def resume_connector(self, name: str) -> None:
         with self._lock:
-            config = self._known(name)
-            previous, self._targets[name] = self._targets[name], TargetState.STARTED
-            if previous is TargetState.STARTED:
+            previous = self._set_target(name, TargetState.STARTED)
+            if previous is None:
                 return
             log.info("connector %s resumed (was %s)", name, previous.value)
             self._worker.set_tasks_target(self._worker.task_ids(name), TargetState.STARTED)
             if self._worker.transition_connector(
-                name, config, TargetState.STARTED, self._request_reconfiguration
+                name, self._table.config(name), TargetState.STARTED, self._request_reconfiguration
             ):
                 self._reconfigure_tasks(name)
 
     def stop_connector(self, name: str) -> None:
         with self._lock:
-            self._known(name)
-            self._targets[name] = TargetState.STOPPED
+            self._set_target(name, TargetState.STOPPED)
             self._stop_connector(name)
-            self._statuses.remove_tasks(name, keep=0)
             self._start_connector(name)
             log.info("connector %s stopped", name)
 
@@ -240,12 +225,9 @@ class StandaloneControlPlane(LoggerAdmin):
         self, name: str, include_tasks: bool = False, only_failed: bool = False
     ) -> ConnectorStateInfo:
         with self._lock:
-            self._config(name)
-            try:
-                status = self.connector_status(name)
-            except NotFoundError:
-                raise NotFoundError(f"Status for connector {name} not found") from None
-            plan = plan_restart(status, include_tasks, only_failed)
+            if name not in self._table:
+                raise NotFoundError(messages.unknown_connector(name))
+            plan = plan_restart(self.connector_status(name), include_tasks, only_failed)
             for index in plan.tasks:
                 self._statuses.task_state(TaskId(name, index), plan.snapshot.tasks[index])
             if plan.connector:
@@ -258,35 +240,31 @@ class StandaloneControlPlane(LoggerAdmin):
 
     def restart_task(self, task: TaskId) -> None:
         with self._lock:
-            tasks = self._task_configs.get(task.connector, [])
-            if task.connector not in self._configs or task.task >= len(tasks):
-                raise NotFoundError(f"Task {task} not found")
+            if task.connector not in self._table:
+                raise NotFoundError(messages.unknown_connector(task.connector))
+            if not self._table.has_task(task):
+                raise NotFoundError(messages.unknown_task(task))
             self._restart_task(task)
 
     def _restart_task(self, task: TaskId) -> None:
-        name = task.connector
         self._worker.stop_tasks([task])
-        config = self._task_configs[name][task.task]
-        self._worker.start_task(task, self._configs[name], config, self._targets[name])
+        name = task.connector
+        config = self._table.task_configs(name)[task.task]
+        self._worker.start_task(task, self._table.config(name), config, self._table.target(name))
 
     def task_status(self, task: TaskId) -> StateInfo:
         with self._lock:
-            state = self._statuses.get_tasks(task.connector).get(task.task)
-            if task.connector not in self._configs or state is None:
-                raise NotFoundError(f"No status found for task {task}")
-            return state
+            return task_status(self._table, task, self._statuses.states()[1], self._owner)
 
     def _start_connector(self, name: str, restart_tasks: bool = True) -> None:
         """Start the connector in its target state: STOPPED has no tasks, PAUSED runs the tasks it
         has idle, STARTED (re)generates its task configs."""
-        target = self._targets[name]
-        if target is TargetState.STOPPED:
-            self._task_configs[name] = []
-        if self._worker.start_connector(name, self._configs[name], self._request_reconfiguration, target):
+        target, config = self._table.target(name), self._table.config(name)
+        if self._worker.start_connector(name, config, self._request_reconfiguration, target):
             self._reconfigure_tasks(name)
         elif target is TargetState.PAUSED and restart_tasks and not self._worker.task_ids(name):
-            for index, task_config in enumerate(self._task_configs.get(name, [])):
-                self._worker.start_task(TaskId(name, index), self._configs[name], task_config, target)
+            for index, task_config in enumerate(self._table.task_configs(name)):
+                self._worker.start_task(TaskId(name, index), config, task_config, target)
 
     def _stop_connector(self, name: str) -> None:
         self._worker.stop_tasks(self._worker.task_ids(name))
@@ -297,18 +275,20 @@ class StandaloneControlPlane(LoggerAdmin):
             new_configs = self._worker.connector_task_configs(name)
         except Exception:
             return  # the worker reported the connector FAILED with its trace
-        if new_configs == self._task_configs.get(name) and self._worker.task_ids(name):
+        change = self._table.plan_task_configs(name, new_configs)
+        if change is None and self._worker.task_ids(name):
             return
         self._worker.stop_tasks(self._worker.task_ids(name))
-        self._statuses.remove_tasks(name, keep=len(new_configs))
-        self._task_configs[name] = new_configs
-        for index, task_config in enumerate(new_configs):
-            self._worker.start_task(TaskId(name, index), self._configs[name], task_config)
+        if change is not None:
+            self._apply(change)
+        config = self._table.config(name)
+        for index, task_config in enumerate(self._table.task_configs(name)):
+            self._worker.start_task(TaskId(name, index), config, task_config)
 
     def _request_reconfiguration(self, name: str) -> None:
         def reconfigure() -> None:
             with self._lock:
-                if name in self._configs and self._worker.is_running(name):
+                if name in self._table and self._worker.is_running(name):
                     self._reconfigure_tasks(name)
 
         self._reconfigure_pool.submit(reconfigure)

@@ -41,6 +41,11 @@ class MemoryStatusStore:
     def topic_active(self, connector: str, topic: str, task: int) -> None:
         self.topics.record(TopicStatus(topic, connector, task, now_ms()))
 
+    def states(self) -> tuple[dict[str, StateInfo], dict[str, dict[int, StateInfo]]]:
+        """Copies of every connector's and task's last reported state."""
+        with self._lock:
+            return dict(self._connectors), {c: dict(t) for c, t in self._tasks.items()}
+
     def get_connector(self, connector: str) -> StateInfo | None:
         with self._lock:
             return self._connectors.get(connector)

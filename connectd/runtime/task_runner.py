@@ -9,6 +9,7 @@ import traceback
 from abc import ABC, abstractmethod
 
 from connectd.api.task import Task
+from connectd.errors import FencedError
 from connectd.runtime.model import State, StateInfo, TaskId
 from connectd.runtime.status import StatusListener
 from connectd.runtime.topic_tracking import TopicTracker
@@ -38,6 +39,8 @@ class TaskRunner(ABC):
         self._reported_paused = False
         self._thread = threading.Thread(target=self._run, name=f"task-{task_id}", daemon=True)
         self.failed = False
+        # Stopped because a newer copy of the task runs elsewhere (the offset store refused this one).
+        self.fenced = False
 
     def start(self) -> None:
         self._thread.start()
@@ -47,6 +50,8 @@ class TaskRunner(ABC):
         """What this runner is now, as far as the worker running it can tell."""
         if self.failed:
             return State.FAILED
+        if self.fenced:
+            return State.UNASSIGNED
         if not self._thread.is_alive():
             return State.UNASSIGNED
         return State.PAUSED if self._paused.is_set() else State.RUNNING
@@ -61,7 +66,17 @@ class TaskRunner(ABC):
     def _run(self) -> None:
         try:
             self.execute()
-        except BaseException:
+        except FencedError as exc:
+            # Not a failure of the task: a stale copy stops, and says why, once.
+            self.fenced = True
+            log.warning("task %s %s", self.task_id, exc)
+            self._report(State.UNASSIGNED, str(exc))
+        except BaseException as exc:
+            if self.stopping and isinstance(exc, Exception):
+                # Stopped while it started or flushed (its worker shutting down under it): not a failure.
+                log.info("task %s stopped; it raised on the way out: %s", self.task_id, exc)
+                self._report(State.UNASSIGNED)
+                return
             self.failed = True
             trace = traceback.format_exc()
             log.error("task %s failed: %s", self.task_id, trace.strip().splitlines()[-1])

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectd.api.config import ConfigKey, ConfigValue
+from connectd.api.exactly_once import ConnectorTransactionBoundaries, ExactlyOnceSupport
 from connectd.errors import BadRequestError
 from connectd.plugins.registry import PluginRegistry, UnknownPluginError
 from connectd.runtime import connector_config as cc
@@ -26,11 +27,15 @@ def java_map_string(config: Mapping[str, Any]) -> str:
 
 
 class ConnectorConfigValidator:
-    """``worker_group_id`` is the group of a distributed worker: a sink's consumer group may not be it."""
+    """``worker_group_id`` is the group of a distributed worker: a sink's consumer group may not be it.
+    ``exactly_once_source``: the worker's ``exactly.once.source.support`` is ``enabled``."""
 
-    def __init__(self, registry: PluginRegistry, worker_group_id: str | None = None) -> None:
+    def __init__(
+        self, registry: PluginRegistry, worker_group_id: str | None = None, exactly_once_source: bool = False
+    ) -> None:
         self._registry = registry
         self._worker_group_id = worker_group_id
+        self._exactly_once_source = exactly_once_source
 
     def validate(self, config: Mapping[str, str | None]) -> dict[str, Any]:
         """``ConfigInfos`` for a config. Raises BadRequestError if the class is missing or unknown."""
@@ -43,6 +48,8 @@ class ConnectorConfigValidator:
 
         framework = cc.framework_def(connector_type, dict(config)).merged(alias_def(config, self._registry))
         framework_values = framework.validate(config)
+        if connector_type == "source":
+            _check_exactly_once(connector, config, framework_values, self._exactly_once_source)
         if connector_type == "sink":
             _check_sink_topics(config, framework_values)
             _check_dead_letter_topic(config, framework_values)
@@ -112,6 +119,44 @@ def raise_if_invalid(infos: Mapping[str, Any]) -> None:
             + "".join(f"{e}\n" for e in errors)
             + "You can also find the above list of errors at the endpoint "
             "`/connector-plugins/{connectorType}/config/validate`"
+        )
+
+
+def _check_exactly_once(
+    connector: Any, config: Mapping[str, str | None], values: dict[str, ConfigValue], worker_enabled: bool
+) -> None:
+    """KIP-618's preflight checks of a source connector, with Kafka's messages."""
+    clean = {k: v for k, v in config.items() if v is not None}
+    if (config.get(cc.OFFSETS_STORAGE_TOPIC) or "").strip():
+        values[cc.OFFSETS_STORAGE_TOPIC].add_error(
+            "connectd keeps every source connector's offsets in the worker's offset.storage.topic; "
+            "a separate offsets topic per connector is not supported"
+        )
+    required = (config.get(cc.EXACTLY_ONCE_SUPPORT) or "").strip().lower() == "required"
+    if required and not worker_enabled:
+        values[cc.EXACTLY_ONCE_SUPPORT].add_error(
+            "This worker does not have exactly-once source support enabled."
+        )
+    elif required:
+        support = connector.exactly_once_support(clean)
+        if support is None:
+            values[cc.EXACTLY_ONCE_SUPPORT].add_error(
+                "The connector does not implement the API required for preflight validation of exactly-once "
+                "source support. Please consult the documentation for the connector to determine whether it "
+                "supports exactly-once guarantees, and then consider reconfiguring the connector to use the "
+                'value "requested" for this property (which will disable this preflight check and allow the '
+                "connector to be created)."
+            )
+        elif support is not ExactlyOnceSupport.SUPPORTED:
+            values[cc.EXACTLY_ONCE_SUPPORT].add_error(
+                "The connector does not support exactly-once semantics with the provided configuration."
+            )
+    boundary = (config.get(cc.TRANSACTION_BOUNDARY) or "").strip().lower()
+    boundaries = connector.can_define_transaction_boundaries(clean) if boundary == "connector" else None
+    if worker_enabled and boundaries not in (None, ConnectorTransactionBoundaries.SUPPORTED):
+        values[cc.TRANSACTION_BOUNDARY].add_error(
+            "The connector does not support connector-defined transaction boundaries with the given "
+            "configuration. Please reconfigure it to use a different transaction boundary definition."
         )
 
 

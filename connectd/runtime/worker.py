@@ -11,6 +11,7 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from connectd.api.connector import Connector, SinkConnector
 from connectd.api.converter import Converter
@@ -27,6 +28,7 @@ from connectd.runtime.status import StatusListener
 from connectd.runtime.task_runner import TaskRunner, stop_runners
 from connectd.runtime.topic_creation import AUTO_CREATE_PARTITIONS, TopicCreator
 from connectd.runtime.topic_tracking import TopicTrackingSettings
+from connectd.runtime.transactional_source_runner import TransactionalSourceTaskRunner, TransactionBoundary
 from connectd.storage.offsets import OffsetBackend
 
 log = logging.getLogger(__name__)
@@ -199,13 +201,15 @@ class Worker:
         connector_config: Mapping[str, str],
         task_config: Mapping[str, str],
         target: TargetState = TargetState.STARTED,
+        epoch: int = 0,
     ) -> None:
         """Start one task on its own thread in its connector's target state: idle from the start
-        when PAUSED, not at all when STOPPED. A failure to build it is reported as FAILED."""
+        when PAUSED, not at all when STOPPED. A failure to build it is reported as FAILED. ``epoch``:
+        this copy's (a distributed worker's assignment says; the offset store fences older copies)."""
         if target is TargetState.STOPPED:
             return
         try:
-            runner = self._build_runner(task_id, connector_config, task_config)
+            runner = self._build_runner(task_id, connector_config, task_config, epoch)
             if target is TargetState.PAUSED:
                 runner.pause()
         except Exception:
@@ -219,7 +223,7 @@ class Worker:
         runner.start()
 
     def _build_runner(
-        self, task_id: TaskId, connector_config: Mapping[str, str], task_config: Mapping[str, str]
+        self, task_id: TaskId, connector_config: Mapping[str, str], task_config: Mapping[str, str], epoch: int
     ) -> TaskRunner:
         task_cls = _load_class(task_config[TASK_CLASS])
         task: Task = task_cls()
@@ -240,16 +244,29 @@ class Worker:
                 connector_config,
                 self.config[AUTO_CREATE_PARTITIONS],
             )
-            return SourceTaskRunner(
-                task_id,
-                task,
-                task_config,
-                producer_config=client_configs.producer_config(self.config, connector_config, client_id),
-                offsets=self.offsets,
-                offset_flush_timeout_ms=int(self.config["offset.flush.timeout.ms"]),
-                topic_creator=creator,
+            source: dict[str, Any] = {
+                "producer_config": client_configs.producer_config(self.config, connector_config, client_id),
+                "offsets": self.offsets,
+                "offset_flush_timeout_ms": int(self.config["offset.flush.timeout.ms"]),
+                "topic_creator": creator,
+                "epoch": epoch,
                 **common,
-            )
+            }
+            if self.config.exactly_once_source:
+                interval = connector_config.get(cc.TRANSACTION_BOUNDARY_INTERVAL)
+                boundary = connector_config.get(cc.TRANSACTION_BOUNDARY, "poll").lower()
+                return TransactionalSourceTaskRunner(
+                    task_id,
+                    task,
+                    task_config,
+                    # Kafka's name: a new copy of the task, anywhere, fences the old one by it.
+                    transactional_id=f"{self.config['group.id']}-{task_id.connector}-{task_id.task}",
+                    offsets_topic=str(self.config["offset.storage.topic"]),
+                    boundary=TransactionBoundary(boundary),
+                    boundary_interval_ms=int(interval) if interval else None,
+                    **source,
+                )
+            return SourceTaskRunner(task_id, task, task_config, **source)
         if isinstance(task, SinkTask):
             return SinkTaskRunner(
                 task_id,

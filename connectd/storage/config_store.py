@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from connectd.control.connector_table import ConfigChange
 from connectd.runtime.model import TargetState
 from connectd.storage.kafka_log import KafkaStoreError, KafkaTopicLog, Record, replay_records
 from connectd.storage.memory_store import MemoryStore
@@ -73,6 +74,17 @@ class ConfigStore(Protocol):
     def stop(self) -> None: ...
 
     def snapshot(self) -> ConfigSnapshot: ...
+
+    def write(self, change: ConfigChange, timeout_s: float) -> None:
+        """Persist ``change``: returns once the topic holds it; KafkaWriteTimeoutError when it is
+        unconfirmed after ``timeout_s`` (it may still land: :meth:`withdraw` then), another
+        KafkaStoreError when it was refused."""
+        ...
+
+    def withdraw(self, undo: ConfigChange) -> None:
+        """Queue ``undo`` behind a write that timed out, without waiting: if that write lands late,
+        this lands after it and the topic ends as if it never happened."""
+        ...
 
     def put_connector_config(
         self, name: str, config: Mapping[str, str], target_state: TargetState | None = None
@@ -165,6 +177,21 @@ def encode_task_config_records(name: str, configs: Sequence[Mapping[str, str]]) 
 def encode_remove_connector_records(name: str) -> list[Record]:
     """Tombstones for the connector and its target state; task records stay, as with Java."""
     return [(connector_key(name), None), (target_state_key(name), None)]
+
+
+def encode_change(change: ConfigChange) -> list[Record]:
+    """The records of one change, in the order Kafka's herder writes them: the target state before
+    the connector config it applies to, task configs last with their commit."""
+    if change.delete:
+        return encode_remove_connector_records(change.name)
+    records: list[Record] = []
+    if change.target is not None:
+        records.append(encode_target_state_record(change.name, change.target))
+    if change.config is not None:
+        records.append(encode_connector_record(change.name, change.config))
+    if change.task_configs is not None:
+        records.extend(encode_task_config_records(change.name, change.task_configs))
+    return records
 
 
 def decode_config_record(key: bytes, value: bytes | None) -> ConfigRecord | None:
@@ -361,6 +388,19 @@ class MemoryConfigStore(MemoryStore[ConfigSnapshot]):
             self._state.put_connector(name, None)
             self._state.put_target_state(name, None)
 
+    def write(self, change: ConfigChange, timeout_s: float = 0) -> None:
+        self._apply_change(change)
+
+    def withdraw(self, undo: ConfigChange) -> None:
+        self._apply_change(undo)
+
+    def _apply_change(self, change: ConfigChange) -> None:
+        with self._lock:
+            for key, value in encode_change(change):
+                record = decode_config_record(key, value)
+                if record is not None:
+                    self._state.apply(record)
+
 
 class KafkaConfigStore:
     """The config store on a compacted, single-partition Kafka topic shared with Java workers.
@@ -431,12 +471,25 @@ class KafkaConfigStore:
     def remove_connector(self, name: str) -> None:
         self._write(encode_remove_connector_records(name))
 
-    def _write(self, records: Sequence[Record]) -> None:
+    def write(self, change: ConfigChange, timeout_s: float) -> None:
+        self._write(encode_change(change), timeout_s)
+
+    def withdraw(self, undo: ConfigChange) -> None:
+        records = encode_change(undo)
+        decoded = [decode_config_record(key, value) for key, value in records]
+        with self._write_lock:
+            self._log.send_nowait(records)
+            self._apply(decoded)
+
+    def _write(self, records: Sequence[Record], timeout_s: float | None = None) -> None:
         # Decoded before sending: a record we could not read back must never reach the topic.
         decoded = [decode_config_record(key, value) for key, value in records]
         with self._write_lock:
-            self._log.send(records)
-            with self._state_lock:
-                for record in decoded:
-                    if record is not None:
-                        self._state.apply(record)
+            self._log.send(records, timeout_s)
+            self._apply(decoded)
+
+    def _apply(self, records: Sequence[ConfigRecord | None]) -> None:
+        with self._state_lock:
+            for record in records:
+                if record is not None:
+                    self._state.apply(record)

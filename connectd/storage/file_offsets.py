@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from connectd.storage.fencing import TaskClaim
 from connectd.storage.offsets import (
     Offset,
     OffsetBackend,
@@ -79,7 +80,12 @@ class FileOffsetBackend(OffsetBackend):
 
     # -- writes --------------------------------------------------------------------------------------
 
-    def write(self, connector: str, offsets: Sequence[tuple[Partition, Offset | None]]) -> None:
+    def write(
+        self,
+        connector: str,
+        offsets: Sequence[tuple[Partition, Offset | None]],
+        claim: TaskClaim | None = None,
+    ) -> None:
         with self._lock:
             updated = dict(self._offsets)
             for partition, offset in offsets:

@@ -14,9 +14,17 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Message, Producer
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    IsolationLevel,
+    KafkaError,
+    KafkaException,
+    Message,
+    Producer,
+)
 from confluent_kafka import TopicPartition as KafkaTopicPartition
-from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, OffsetSpec, ResourceType
 
 from connectd.errors import PayloadTooLargeError
 
@@ -58,6 +66,10 @@ class KafkaStoreError(RuntimeError):
     """A store topic cannot be created, read or written; the message says why and what to change."""
 
 
+class KafkaWriteTimeoutError(KafkaStoreError):
+    """No acknowledgement in time and no error either: the records may still reach the topic."""
+
+
 class KafkaRecordTooLargeError(KafkaStoreError, PayloadTooLargeError):
     """A record over the producer's (or the broker's) ``message.max.bytes``: retrying cannot help."""
 
@@ -90,7 +102,10 @@ class KafkaTopicLog:
         client_config: Mapping[str, str] | None = None,
         topic_config: Mapping[str, str] | None = None,
         timeout: float = 30.0,
+        follow: bool = False,
     ) -> None:
+        """``follow``: keep reading after the replay (:meth:`read_new`), for a topic other processes
+        write too, and read only committed transactions (exactly-once source tasks write offsets)."""
         for setting, value in (("partitions", partitions), ("replication.factor", replication_factor)):
             if value != BROKER_DEFAULT and value < 1:
                 raise ValueError(f"{setting_prefix}.{setting} must be positive or -1, got {value}")
@@ -103,7 +118,9 @@ class KafkaTopicLog:
         self._client_config = dict(client_config or {})
         self._topic_config = dict(topic_config or {})
         self._timeout = timeout
+        self._follow = follow
         self._producer: Producer | None = None
+        self._reader: _TopicReader | None = None
 
     @property
     def started(self) -> bool:
@@ -115,26 +132,42 @@ class KafkaTopicLog:
         partition_ids = _TopicSetup(admin, self).ensure()
         # Created before the replay: the idempotent producer's id handshake overlaps the read.
         producer = self._new_producer()
+        reader = _TopicReader(self._new_consumer(), admin, self, partition_ids)
         try:
-            records = _TopicReplay(self._new_consumer(), self, partition_ids).run()
+            records = reader.read()
         except BaseException:
+            reader.close()
             self._close_producer(producer, timeout=0)
             raise
+        if self._follow:
+            self._reader = reader
+        else:
+            reader.close()
         previous, self._producer = self._producer, producer
         if previous is not None:
             self._close_producer(previous)
         return records
 
+    def read_new(self) -> list[Record]:
+        """With ``follow``: the records written since the last read, up to the topic's current end."""
+        if self._reader is None:
+            raise KafkaStoreError(f"{self.label} store on topic {self.topic} does not follow its topic")
+        return self._reader.read()
+
     def stop(self) -> None:
         producer, self._producer = self._producer, None
         if producer is not None:
             self._close_producer(producer)
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.close()
 
-    def send(self, records: Sequence[Record]) -> None:
-        """Produce and confirm every record, or raise: nothing is acknowledged partially."""
-        if self._producer is None:
-            raise KafkaStoreError(f"{self.label} store on topic {self.topic} is not started")
-        producer = self._producer
+    def send(self, records: Sequence[Record], timeout: float | None = None) -> None:
+        """Produce and confirm every record within ``timeout`` (default: the log's), or raise:
+        KafkaWriteTimeoutError when some are still unconfirmed (they may land later), another
+        KafkaStoreError when the broker refused them."""
+        producer = self._started_producer()
+        timeout = self._timeout if timeout is None else timeout
         failures: list[KafkaError] = []
 
         def on_delivery(err: KafkaError | None, _msg: Message) -> None:
@@ -142,7 +175,7 @@ class KafkaTopicLog:
                 failures.append(err)
 
         self._check_sizes(records)
-        deadline = time.monotonic() + self._timeout
+        deadline = time.monotonic() + timeout
         for key, value in records:
             self._produce_one(producer, key, value, on_delivery, deadline)
         unconfirmed = producer.flush(max(0.0, deadline - time.monotonic()))
@@ -150,6 +183,11 @@ class KafkaTopicLog:
             raise KafkaRecordTooLargeError(
                 f"a record is too large for the {self.label} topic {self.topic}: the broker refused it "
                 "(its message.max.bytes, or the topic's max.message.bytes)"
+            )
+        if unconfirmed and not failures:
+            raise KafkaWriteTimeoutError(
+                f"writing {len(records)} records to {self.label} topic {self.topic}: {unconfirmed} "
+                f"unconfirmed after {timeout:g}s"
             )
         if unconfirmed or failures:
             if any(err.fatal() for err in failures):
@@ -159,9 +197,27 @@ class KafkaTopicLog:
             reasons = sorted({err.str() for err in failures}) or ["no delivery report in time"]
             raise KafkaStoreError(
                 f"writing {len(records)} records to {self.label} topic {self.topic} failed: "
-                f"{len(failures)} rejected, {unconfirmed} unconfirmed after {self._timeout}s "
+                f"{len(failures)} rejected, {unconfirmed} unconfirmed after {timeout:g}s "
                 f"({'; '.join(reasons)})"
             )
+
+    def send_nowait(self, records: Sequence[Record]) -> None:
+        """Queue the records behind everything sent before, without waiting: the producer delivers
+        them in order (one producer, idempotent) or logs why it could not."""
+        producer = self._started_producer()
+
+        def on_delivery(err: KafkaError | None, msg: Message) -> None:
+            if err is not None:
+                log.error("record %r for %s topic %s not written: %s", msg.key(), self.label, self.topic, err)
+
+        for key, value in records:
+            self._produce_one(producer, key, value, on_delivery, time.monotonic() + self._timeout)
+        producer.poll(0)
+
+    def _started_producer(self) -> Producer:
+        if self._producer is None:
+            raise KafkaStoreError(f"{self.label} store on topic {self.topic} is not started")
+        return self._producer
 
     def _check_sizes(self, records: Sequence[Record]) -> None:
         """Refuse the whole batch before producing any record of it if one is too large for the
@@ -222,8 +278,13 @@ class KafkaTopicLog:
                 "enable.auto.commit": False,
                 "enable.auto.offset.store": False,
                 "auto.offset.reset": "earliest",
-                # The replay's target is the high watermark, which counts uncommitted records too.
-                "isolation.level": "read_uncommitted",
+                # A followed topic may hold transactions (exactly-once source tasks' offsets): only
+                # committed ones count. Otherwise the target is the high watermark, which counts
+                # uncommitted records too.
+                "isolation.level": "read_committed" if self._follow else "read_uncommitted",
+                # Brokers that answer a fetch only when its wait expires (tansu) would make every
+                # round trip of a replay last the default 500 ms.
+                "fetch.wait.max.ms": 100,
             }
         )
         return Consumer(config, logger=log)
@@ -347,58 +408,79 @@ class _TopicSetup:
             time.sleep(_POLL_SECONDS)
 
 
-class _TopicReplay:
-    """Reads every partition from its beginning to its end offset, without a consumer group."""
+class _TopicReader:
+    """Reads every partition from where it left off (the beginning, first) to its end offset, without
+    a consumer group."""
 
-    def __init__(self, consumer: Consumer, owner: KafkaTopicLog, partition_ids: Sequence[int]) -> None:
+    def __init__(
+        self, consumer: Consumer, admin: AdminClient, owner: KafkaTopicLog, partition_ids: Sequence[int]
+    ) -> None:
         self._consumer = consumer
+        self._admin = admin
         self._log = owner
         self._topic = owner.topic
         self._partition_ids = partition_ids
         self._timeout = owner._timeout
         self._records: list[Record] = []
+        self._positions: dict[int, int] = {}
+        self._assigned = False
 
-    def run(self) -> list[Record]:
-        try:
-            self._replay()
-        finally:
-            self._consumer.close()
-        return self._records
+    def close(self) -> None:
+        self._consumer.close()
 
-    def _replay(self) -> None:
+    def read(self) -> list[Record]:
         ends = self._end_offsets()
-        if not ends:
-            return
-        self._consumer.assign([KafkaTopicPartition(self._topic, p, OFFSET_BEGINNING) for p in ends])
-        positions = dict.fromkeys(ends, 0)
+        if not self._assigned:
+            if not ends and not self._log._follow:
+                return []
+            self._consumer.assign(
+                [KafkaTopicPartition(self._topic, p, OFFSET_BEGINNING) for p in self._partition_ids]
+            )
+            self._assigned = True
+        positions = self._positions
+        targets = {p: end for p, end in ends.items() if positions.get(p, 0) < end}
         deadline = time.monotonic() + self._timeout
-        while any(positions[p] < end for p, end in ends.items()):
+        while any(positions.get(p, 0) < end for p, end in targets.items()):
             if time.monotonic() >= deadline:
-                behind = {p: f"{positions[p]}/{end}" for p, end in ends.items() if positions[p] < end}
+                behind = {p: f"{positions.get(p, 0)}/{e}" for p, e in targets.items()}
                 raise KafkaStoreError(
                     f"reading {self._log.label} topic {self._topic} did not reach its end within "
                     f"{self._timeout}s (partition: position/end {behind})"
                 )
             self._consume(self._consumer.consume(_READ_BATCH, _POLL_SECONDS), positions)
+            if self._log._follow:
+                # A transaction's commit marker takes an offset no message shows: the consumer's
+                # position, which steps over it, tells when the end is reached.
+                parts = [KafkaTopicPartition(self._topic, p) for p in targets]
+                for tp in self._consumer.position(parts):
+                    positions[tp.partition] = max(positions.get(tp.partition, 0), tp.offset)
         # Some brokers (tansu) report the high watermark as the last batch's *first* offset + 1; the
         # rest of that batch arrived in the same fetch, so take what is already buffered.
         while batch := self._consumer.consume(_READ_BATCH, 0):
             self._consume(batch, positions)
+        records, self._records = self._records, []
+        return records
 
     def _end_offsets(self) -> dict[int, int]:
-        ends: dict[int, int] = {}
-        for p in self._partition_ids:
+        """The end of every partition that holds records, in one request per bound: for a
+        read_committed reader the last stable offset (an open transaction's records come after it)."""
+        isolation = IsolationLevel.READ_COMMITTED if self._log._follow else IsolationLevel.READ_UNCOMMITTED
+        bounds = []
+        for spec in (OffsetSpec.earliest(), OffsetSpec.latest()):
+            request = {KafkaTopicPartition(self._topic, p): spec for p in self._partition_ids}
             try:
-                low, high = self._consumer.get_watermark_offsets(
-                    KafkaTopicPartition(self._topic, p), timeout=self._timeout, cached=False
+                futures = self._admin.list_offsets(
+                    request, isolation_level=isolation, request_timeout=self._timeout
                 )
+                bounds.append({tp.partition: f.result().offset for tp, f in futures.items()})
             except KafkaException as exc:
-                raise KafkaStoreError(f"cannot read end offsets of {self._topic}[{p}]: {exc}") from exc
-            if high > low:
-                ends[p] = high
-        return ends
+                raise KafkaStoreError(f"cannot read the end offsets of {self._topic}: {exc}") from exc
+        low, high = bounds
+        return {p: end for p, end in high.items() if end > low.get(p, 0)}
 
-    def _consume(self, messages: Sequence[Message], positions: dict[int, int]) -> None:
+    def _consume(self, messages: Sequence[Message], positions: dict[int, int]) -> bool:
+        """Take the records of ``messages``; True when any moved a position."""
+        moved = False
         for msg in messages:
             err = msg.error()
             if err is not None:
@@ -409,6 +491,7 @@ class _TopicReplay:
                 log.warning("error reading %s topic %s: %s", self._log.label, self._topic, err.str())
                 continue
             positions[msg.partition()] = max(positions.get(msg.partition(), 0), msg.offset() + 1)
+            moved = True
             key = msg.key()
             if key is None:
                 log.warning(
@@ -416,3 +499,4 @@ class _TopicReplay:
                 )
                 continue
             self._records.append((key, msg.value()))
+        return moved

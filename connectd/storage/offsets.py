@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from connectd.storage.fencing import TaskClaim
 
 Partition = Mapping[str, Any]
 Offset = Mapping[str, Any]
@@ -89,8 +92,24 @@ class OffsetBackend(ABC):
         """The committed offsets of ``partitions``, in order (None where there is none)."""
 
     @abstractmethod
-    def write(self, connector: str, offsets: Sequence[tuple[Partition, Offset | None]]) -> None:
-        """Commit a batch of offsets durably; a None offset erases that partition."""
+    def write(
+        self,
+        connector: str,
+        offsets: Sequence[tuple[Partition, Offset | None]],
+        claim: TaskClaim | None = None,
+    ) -> None:
+        """Commit a batch of offsets durably; a None offset erases that partition. ``claim``: the task
+        copy committing, refused with FencedError when a newer copy of the task claimed it."""
+
+    def claim(self, claim: TaskClaim) -> None:
+        """A task copy starts: from now on commits of older copies are refused (FencedError here if a
+        newer copy claimed the task already). A store one process owns (a file) fences nothing."""
+
+    def check_fence(self, claim: TaskClaim, ask: bool = False) -> None:
+        """Raise the FencedError a buffered commit of ``claim``'s copy met after its write returned
+        (a backend that retries writes in the background); with ``ask``, also ask the store once
+        whether a newer copy claimed the task (a copy with nothing to commit still learns it was
+        fenced). An unreachable store answers nothing: no error."""
 
     @abstractmethod
     def list(self, connector: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:

@@ -44,6 +44,16 @@ STATE_STOPPED: State
 STATE_FAILED: State
 STATE_RESTARTING: State
 
+class StorageTopics(_message.Message):
+    __slots__ = ("config_topic", "offset_topic", "status_topic")
+    CONFIG_TOPIC_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_TOPIC_FIELD_NUMBER: _ClassVar[int]
+    STATUS_TOPIC_FIELD_NUMBER: _ClassVar[int]
+    config_topic: str
+    offset_topic: str
+    status_topic: str
+    def __init__(self, config_topic: _Optional[str] = ..., offset_topic: _Optional[str] = ..., status_topic: _Optional[str] = ...) -> None: ...
+
 class TaskId(_message.Message):
     __slots__ = ("connector", "task")
     CONNECTOR_FIELD_NUMBER: _ClassVar[int]

@@ -22,39 +22,46 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from connectd.v1 import common_pb2 as connectd_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x63onnectd/v1/offset_store.proto\x12\x0b\x63onnectd.v1\"]\n\x0bOffsetTopic\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\npartitions\x18\x03 \x01(\x05\x12\x1a\n\x12replication_factor\x18\x04 \x01(\x05\"O\n\x0bOffsetEntry\x12\x16\n\x0epartition_json\x18\x01 \x01(\t\x12\x18\n\x0boffset_json\x18\x02 \x01(\tH\x00\x88\x01\x01\x42\x0e\n\x0c_offset_json\"h\n\x11GetOffsetsRequest\x12\'\n\x05topic\x18\x01 \x01(\x0b\x32\x18.connectd.v1.OffsetTopic\x12\x11\n\tconnector\x18\x02 \x01(\t\x12\x17\n\x0fpartition_jsons\x18\x03 \x03(\t\"?\n\x12GetOffsetsResponse\x12)\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x18.connectd.v1.OffsetEntry\"}\n\x14\x43ommitOffsetsRequest\x12\'\n\x05topic\x18\x01 \x01(\x0b\x32\x18.connectd.v1.OffsetTopic\x12\x11\n\tconnector\x18\x02 \x01(\t\x12)\n\x07\x65ntries\x18\x03 \x03(\x0b\x32\x18.connectd.v1.OffsetEntry\"\x17\n\x15\x43ommitOffsetsResponse\"P\n\x12ListOffsetsRequest\x12\'\n\x05topic\x18\x01 \x01(\x0b\x32\x18.connectd.v1.OffsetTopic\x12\x11\n\tconnector\x18\x02 \x01(\t\"@\n\x13ListOffsetsResponse\x12)\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x18.connectd.v1.OffsetEntry\"|\n\x13\x41lterOffsetsRequest\x12\'\n\x05topic\x18\x01 \x01(\x0b\x32\x18.connectd.v1.OffsetTopic\x12\x11\n\tconnector\x18\x02 \x01(\t\x12)\n\x07\x65ntries\x18\x03 \x03(\x0b\x32\x18.connectd.v1.OffsetEntry\"\x16\n\x14\x41lterOffsetsResponse\"Q\n\x13ResetOffsetsRequest\x12\'\n\x05topic\x18\x01 \x01(\x0b\x32\x18.connectd.v1.OffsetTopic\x12\x11\n\tconnector\x18\x02 \x01(\t\"\x16\n\x14ResetOffsetsResponse2\xb7\x03\n\x12OffsetStoreService\x12M\n\nGetOffsets\x12\x1e.connectd.v1.GetOffsetsRequest\x1a\x1f.connectd.v1.GetOffsetsResponse\x12V\n\rCommitOffsets\x12!.connectd.v1.CommitOffsetsRequest\x1a\".connectd.v1.CommitOffsetsResponse\x12P\n\x0bListOffsets\x12\x1f.connectd.v1.ListOffsetsRequest\x1a .connectd.v1.ListOffsetsResponse\x12S\n\x0c\x41lterOffsets\x12 .connectd.v1.AlterOffsetsRequest\x1a!.connectd.v1.AlterOffsetsResponse\x12S\n\x0cResetOffsets\x12 .connectd.v1.ResetOffsetsRequest\x1a!.connectd.v1.ResetOffsetsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x63onnectd/v1/offset_store.proto\x12\x0b\x63onnectd.v1\x1a\x18\x63onnectd/v1/common.proto\"]\n\x0bOffsetTopic\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\npartitions\x18\x03 \x01(\x05\x12\x1a\n\x12replication_factor\x18\x04 \x01(\x05\"O\n\x0bOffsetEntry\x12\x16\n\x0epartition_json\x18\x01 \x01(\t\x12\x18\n\x0boffset_json\x18\x02 \x01(\tH\x00\x88\x01\x01\x42\x0e\n\x0c_offset_json\"h\n\x11GetOffsetsRequest\x12\'\n\x05topic\x18\x01 \x01(\x0b\x32\x18.connectd.v1.OffsetTopic\x12\x11\n\tconnector\x18\x02 \x01(\t\x12\x17\n\x0fpartition_jsons\x18\x03 \x03(\t\"?\n\x12GetOffsetsResponse\x12)\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x18.connectd.v1.OffsetEntry\"P\n\tTaskClaim\x12!\n\x04task\x18\x01 \x01(\x0b\x32\x13.connectd.v1.TaskId\x12\r\n\x05\x65poch\x18\x02 \x01(\x03\x12\x11\n\tworker_id\x18\x03 \x01(\t\"\xa4\x01\n\x14\x43ommitOffsetsRequest\x12\'\n\x05topic\x18\x01 \x01(\x0b\x32\x18.connectd.v1.OffsetTopic\x12\x11\n\tconnector\x18\x02 \x01(\t\x12)\n\x07\x65ntries\x18\x03 \x03(\x0b\x32\x18.connectd.v1.OffsetEntry\x12%\n\x05\x63laim\x18\x04 \x01(\x0b\x32\x16.connectd.v1.TaskClaim\"\x17\n\x15\x43ommitOffsetsResponse\"b\n\x10\x43laimTaskRequest\x12\'\n\x05topic\x18\x01 \x01(\x0b\x32\x18.connectd.v1.OffsetTopic\x12%\n\x05\x63laim\x18\x02 \x01(\x0b\x32\x16.connectd.v1.TaskClaim\"\x13\n\x11\x43laimTaskResponse\"P\n\x12ListOffsetsRequest\x12\'\n\x05topic\x18\x01 \x01(\x0b\x32\x18.connectd.v1.OffsetTopic\x12\x11\n\tconnector\x18\x02 \x01(\t\"@\n\x13ListOffsetsResponse\x12)\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x18.connectd.v1.OffsetEntry\"|\n\x13\x41lterOffsetsRequest\x12\'\n\x05topic\x18\x01 \x01(\x0b\x32\x18.connectd.v1.OffsetTopic\x12\x11\n\tconnector\x18\x02 \x01(\t\x12)\n\x07\x65ntries\x18\x03 \x03(\x0b\x32\x18.connectd.v1.OffsetEntry\"\x16\n\x14\x41lterOffsetsResponse\"Q\n\x13ResetOffsetsRequest\x12\'\n\x05topic\x18\x01 \x01(\x0b\x32\x18.connectd.v1.OffsetTopic\x12\x11\n\tconnector\x18\x02 \x01(\t\"\x16\n\x14ResetOffsetsResponse2\x83\x04\n\x12OffsetStoreService\x12M\n\nGetOffsets\x12\x1e.connectd.v1.GetOffsetsRequest\x1a\x1f.connectd.v1.GetOffsetsResponse\x12V\n\rCommitOffsets\x12!.connectd.v1.CommitOffsetsRequest\x1a\".connectd.v1.CommitOffsetsResponse\x12J\n\tClaimTask\x12\x1d.connectd.v1.ClaimTaskRequest\x1a\x1e.connectd.v1.ClaimTaskResponse\x12P\n\x0bListOffsets\x12\x1f.connectd.v1.ListOffsetsRequest\x1a .connectd.v1.ListOffsetsResponse\x12S\n\x0c\x41lterOffsets\x12 .connectd.v1.AlterOffsetsRequest\x1a!.connectd.v1.AlterOffsetsResponse\x12S\n\x0cResetOffsets\x12 .connectd.v1.ResetOffsetsRequest\x1a!.connectd.v1.ResetOffsetsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'connectd.v1.offset_store_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_OFFSETTOPIC']._serialized_start=47
-  _globals['_OFFSETTOPIC']._serialized_end=140
-  _globals['_OFFSETENTRY']._serialized_start=142
-  _globals['_OFFSETENTRY']._serialized_end=221
-  _globals['_GETOFFSETSREQUEST']._serialized_start=223
-  _globals['_GETOFFSETSREQUEST']._serialized_end=327
-  _globals['_GETOFFSETSRESPONSE']._serialized_start=329
-  _globals['_GETOFFSETSRESPONSE']._serialized_end=392
-  _globals['_COMMITOFFSETSREQUEST']._serialized_start=394
-  _globals['_COMMITOFFSETSREQUEST']._serialized_end=519
-  _globals['_COMMITOFFSETSRESPONSE']._serialized_start=521
-  _globals['_COMMITOFFSETSRESPONSE']._serialized_end=544
-  _globals['_LISTOFFSETSREQUEST']._serialized_start=546
-  _globals['_LISTOFFSETSREQUEST']._serialized_end=626
-  _globals['_LISTOFFSETSRESPONSE']._serialized_start=628
-  _globals['_LISTOFFSETSRESPONSE']._serialized_end=692
-  _globals['_ALTEROFFSETSREQUEST']._serialized_start=694
-  _globals['_ALTEROFFSETSREQUEST']._serialized_end=818
-  _globals['_ALTEROFFSETSRESPONSE']._serialized_start=820
-  _globals['_ALTEROFFSETSRESPONSE']._serialized_end=842
-  _globals['_RESETOFFSETSREQUEST']._serialized_start=844
-  _globals['_RESETOFFSETSREQUEST']._serialized_end=925
-  _globals['_RESETOFFSETSRESPONSE']._serialized_start=927
-  _globals['_RESETOFFSETSRESPONSE']._serialized_end=949
-  _globals['_OFFSETSTORESERVICE']._serialized_start=952
-  _globals['_OFFSETSTORESERVICE']._serialized_end=1391
+  _globals['_OFFSETTOPIC']._serialized_start=73
+  _globals['_OFFSETTOPIC']._serialized_end=166
+  _globals['_OFFSETENTRY']._serialized_start=168
+  _globals['_OFFSETENTRY']._serialized_end=247
+  _globals['_GETOFFSETSREQUEST']._serialized_start=249
+  _globals['_GETOFFSETSREQUEST']._serialized_end=353
+  _globals['_GETOFFSETSRESPONSE']._serialized_start=355
+  _globals['_GETOFFSETSRESPONSE']._serialized_end=418
+  _globals['_TASKCLAIM']._serialized_start=420
+  _globals['_TASKCLAIM']._serialized_end=500
+  _globals['_COMMITOFFSETSREQUEST']._serialized_start=503
+  _globals['_COMMITOFFSETSREQUEST']._serialized_end=667
+  _globals['_COMMITOFFSETSRESPONSE']._serialized_start=669
+  _globals['_COMMITOFFSETSRESPONSE']._serialized_end=692
+  _globals['_CLAIMTASKREQUEST']._serialized_start=694
+  _globals['_CLAIMTASKREQUEST']._serialized_end=792
+  _globals['_CLAIMTASKRESPONSE']._serialized_start=794
+  _globals['_CLAIMTASKRESPONSE']._serialized_end=813
+  _globals['_LISTOFFSETSREQUEST']._serialized_start=815
+  _globals['_LISTOFFSETSREQUEST']._serialized_end=895
+  _globals['_LISTOFFSETSRESPONSE']._serialized_start=897
+  _globals['_LISTOFFSETSRESPONSE']._serialized_end=961
+  _globals['_ALTEROFFSETSREQUEST']._serialized_start=963
+  _globals['_ALTEROFFSETSREQUEST']._serialized_end=1087
+  _globals['_ALTEROFFSETSRESPONSE']._serialized_start=1089
+  _globals['_ALTEROFFSETSRESPONSE']._serialized_end=1111
+  _globals['_RESETOFFSETSREQUEST']._serialized_start=1113
+  _globals['_RESETOFFSETSREQUEST']._serialized_end=1194
+  _globals['_RESETOFFSETSRESPONSE']._serialized_start=1196
+  _globals['_RESETOFFSETSRESPONSE']._serialized_end=1218
+  _globals['_OFFSETSTORESERVICE']._serialized_start=1221
+  _globals['_OFFSETSTORESERVICE']._serialized_end=1736
 # @@protoc_insertion_point(module_scope)

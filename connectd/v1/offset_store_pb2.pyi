@@ -1,3 +1,4 @@
+from connectd.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -42,17 +43,41 @@ class GetOffsetsResponse(_message.Message):
     entries: _containers.RepeatedCompositeFieldContainer[OffsetEntry]
     def __init__(self, entries: _Optional[_Iterable[_Union[OffsetEntry, _Mapping]]] = ...) -> None: ...
 
+class TaskClaim(_message.Message):
+    __slots__ = ("task", "epoch", "worker_id")
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    task: _common_pb2.TaskId
+    epoch: int
+    worker_id: str
+    def __init__(self, task: _Optional[_Union[_common_pb2.TaskId, _Mapping]] = ..., epoch: _Optional[int] = ..., worker_id: _Optional[str] = ...) -> None: ...
+
 class CommitOffsetsRequest(_message.Message):
-    __slots__ = ("topic", "connector", "entries")
+    __slots__ = ("topic", "connector", "entries", "claim")
     TOPIC_FIELD_NUMBER: _ClassVar[int]
     CONNECTOR_FIELD_NUMBER: _ClassVar[int]
     ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    CLAIM_FIELD_NUMBER: _ClassVar[int]
     topic: OffsetTopic
     connector: str
     entries: _containers.RepeatedCompositeFieldContainer[OffsetEntry]
-    def __init__(self, topic: _Optional[_Union[OffsetTopic, _Mapping]] = ..., connector: _Optional[str] = ..., entries: _Optional[_Iterable[_Union[OffsetEntry, _Mapping]]] = ...) -> None: ...
+    claim: TaskClaim
+    def __init__(self, topic: _Optional[_Union[OffsetTopic, _Mapping]] = ..., connector: _Optional[str] = ..., entries: _Optional[_Iterable[_Union[OffsetEntry, _Mapping]]] = ..., claim: _Optional[_Union[TaskClaim, _Mapping]] = ...) -> None: ...
 
 class CommitOffsetsResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ClaimTaskRequest(_message.Message):
+    __slots__ = ("topic", "claim")
+    TOPIC_FIELD_NUMBER: _ClassVar[int]
+    CLAIM_FIELD_NUMBER: _ClassVar[int]
+    topic: OffsetTopic
+    claim: TaskClaim
+    def __init__(self, topic: _Optional[_Union[OffsetTopic, _Mapping]] = ..., claim: _Optional[_Union[TaskClaim, _Mapping]] = ...) -> None: ...
+
+class ClaimTaskResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 

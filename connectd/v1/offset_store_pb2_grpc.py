@@ -44,6 +44,11 @@ class OffsetStoreServiceStub:
                 request_serializer=connectd_dot_v1_dot_offset__store__pb2.CommitOffsetsRequest.SerializeToString,
                 response_deserializer=connectd_dot_v1_dot_offset__store__pb2.CommitOffsetsResponse.FromString,
                 _registered_method=True)
+        self.ClaimTask = channel.unary_unary(
+                '/connectd.v1.OffsetStoreService/ClaimTask',
+                request_serializer=connectd_dot_v1_dot_offset__store__pb2.ClaimTaskRequest.SerializeToString,
+                response_deserializer=connectd_dot_v1_dot_offset__store__pb2.ClaimTaskResponse.FromString,
+                _registered_method=True)
         self.ListOffsets = channel.unary_unary(
                 '/connectd.v1.OffsetStoreService/ListOffsets',
                 request_serializer=connectd_dot_v1_dot_offset__store__pb2.ListOffsetsRequest.SerializeToString,
@@ -72,6 +77,13 @@ class OffsetStoreServiceServicer:
 
     def CommitOffsets(self, request, context):
         """Writes a batch atomically from the caller's view: acknowledged only when all of it is durable.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClaimTask(self, request, context):
+        """A new copy of a task starts: commits of older copies are refused from now on.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -109,6 +121,11 @@ def add_OffsetStoreServiceServicer_to_server(servicer, server):
                     servicer.CommitOffsets,
                     request_deserializer=connectd_dot_v1_dot_offset__store__pb2.CommitOffsetsRequest.FromString,
                     response_serializer=connectd_dot_v1_dot_offset__store__pb2.CommitOffsetsResponse.SerializeToString,
+            ),
+            'ClaimTask': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClaimTask,
+                    request_deserializer=connectd_dot_v1_dot_offset__store__pb2.ClaimTaskRequest.FromString,
+                    response_serializer=connectd_dot_v1_dot_offset__store__pb2.ClaimTaskResponse.SerializeToString,
             ),
             'ListOffsets': grpc.unary_unary_rpc_method_handler(
                     servicer.ListOffsets,
@@ -180,6 +197,33 @@ class OffsetStoreService:
             '/connectd.v1.OffsetStoreService/CommitOffsets',
             connectd_dot_v1_dot_offset__store__pb2.CommitOffsetsRequest.SerializeToString,
             connectd_dot_v1_dot_offset__store__pb2.CommitOffsetsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClaimTask(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectd.v1.OffsetStoreService/ClaimTask',
+            connectd_dot_v1_dot_offset__store__pb2.ClaimTaskRequest.SerializeToString,
+            connectd_dot_v1_dot_offset__store__pb2.ClaimTaskResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from connectd.v1 import common_pb2 as connectd_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x63onnectd/v1/worker.proto\x12\x0b\x63onnectd.v1\x1a\x18\x63onnectd/v1/common.proto\"Q\n\x15ValidateConfigRequest\x12\x0e\n\x06plugin\x18\x01 \x01(\t\x12(\n\x06\x63onfig\x18\x02 \x03(\x0b\x32\x18.connectd.v1.ConfigEntry\"B\n\x16ValidateConfigResponse\x12(\n\x06result\x18\x01 \x01(\x0b\x32\x18.connectd.v1.ConfigInfos\"5\n\x12RestartTaskRequest\x12\x1f\n\x02id\x18\x01 \x01(\x0b\x32\x13.connectd.v1.TaskId\"\x15\n\x13RestartTaskResponse\"\'\n\x17RestartConnectorRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x1a\n\x18RestartConnectorResponse\"\x16\n\x14\x44\x65scribeTasksRequest\"\x86\x01\n\x0bTaskDetails\x12\x1f\n\x02id\x18\x01 \x01(\x0b\x32\x13.connectd.v1.TaskId\x12!\n\x05state\x18\x02 \x01(\x0e\x32\x12.connectd.v1.State\x12\x13\n\x0bstart_count\x18\x03 \x01(\x05\x12\x0f\n\x07records\x18\x04 \x01(\x03\x12\r\n\x05trace\x18\x05 \x01(\t\"X\n\x10\x43onnectorDetails\x12\x0c\n\x04name\x18\x01 \x01(\t\x12!\n\x05state\x18\x02 \x01(\x0e\x32\x12.connectd.v1.State\x12\x13\n\x0bstart_count\x18\x03 \x01(\x05\"\xa2\x01\n\x15\x44\x65scribeTasksResponse\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12\x1a\n\x12\x61pplied_generation\x18\x02 \x01(\x03\x12\x31\n\nconnectors\x18\x03 \x03(\x0b\x32\x1d.connectd.v1.ConnectorDetails\x12\'\n\x05tasks\x18\x04 \x03(\x0b\x32\x18.connectd.v1.TaskDetails\"9\n\x16GetPluginConfigRequest\x12\x0e\n\x06plugin\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\"C\n\x17GetPluginConfigResponse\x12(\n\x04keys\x18\x01 \x03(\x0b\x32\x1a.connectd.v1.ConfigKeyInfo\"6\n\x15SetLoggerLevelRequest\x12\x0e\n\x06logger\x18\x01 \x01(\t\x12\r\n\x05level\x18\x02 \x01(\t\"1\n\x16SetLoggerLevelResponse\x12\x17\n\x0f\x63hanged_loggers\x18\x01 \x03(\t\"\x19\n\x17ListLoggerLevelsRequest\"`\n\x0bLoggerLevel\x12\x0e\n\x06logger\x18\x01 \x01(\t\x12\r\n\x05level\x18\x02 \x01(\t\x12\x1d\n\x10last_modified_ms\x18\x03 \x01(\x03H\x00\x88\x01\x01\x42\x13\n\x11_last_modified_ms\"E\n\x18ListLoggerLevelsResponse\x12)\n\x07loggers\x18\x01 \x03(\x0b\x32\x18.connectd.v1.LoggerLevel2\x8f\x05\n\rWorkerService\x12Y\n\x0eValidateConfig\x12\".connectd.v1.ValidateConfigRequest\x1a#.connectd.v1.ValidateConfigResponse\x12P\n\x0bRestartTask\x12\x1f.connectd.v1.RestartTaskRequest\x1a .connectd.v1.RestartTaskResponse\x12_\n\x10RestartConnector\x12$.connectd.v1.RestartConnectorRequest\x1a%.connectd.v1.RestartConnectorResponse\x12V\n\rDescribeTasks\x12!.connectd.v1.DescribeTasksRequest\x1a\".connectd.v1.DescribeTasksResponse\x12\\\n\x0fGetPluginConfig\x12#.connectd.v1.GetPluginConfigRequest\x1a$.connectd.v1.GetPluginConfigResponse\x12Y\n\x0eSetLoggerLevel\x12\".connectd.v1.SetLoggerLevelRequest\x1a#.connectd.v1.SetLoggerLevelResponse\x12_\n\x10ListLoggerLevels\x12$.connectd.v1.ListLoggerLevelsRequest\x1a%.connectd.v1.ListLoggerLevelsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x63onnectd/v1/worker.proto\x12\x0b\x63onnectd.v1\x1a\x18\x63onnectd/v1/common.proto\"Q\n\x15ValidateConfigRequest\x12\x0e\n\x06plugin\x18\x01 \x01(\t\x12(\n\x06\x63onfig\x18\x02 \x03(\x0b\x32\x18.connectd.v1.ConfigEntry\"B\n\x16ValidateConfigResponse\x12(\n\x06result\x18\x01 \x01(\x0b\x32\x18.connectd.v1.ConfigInfos\"5\n\x12RestartTaskRequest\x12\x1f\n\x02id\x18\x01 \x01(\x0b\x32\x13.connectd.v1.TaskId\"\x15\n\x13RestartTaskResponse\"\'\n\x17RestartConnectorRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x1a\n\x18RestartConnectorResponse\"\x16\n\x14\x44\x65scribeTasksRequest\"\xa5\x01\n\x0bTaskDetails\x12\x1f\n\x02id\x18\x01 \x01(\x0b\x32\x13.connectd.v1.TaskId\x12!\n\x05state\x18\x02 \x01(\x0e\x32\x12.connectd.v1.State\x12\x13\n\x0bstart_count\x18\x03 \x01(\x05\x12\x0f\n\x07records\x18\x04 \x01(\x03\x12\r\n\x05trace\x18\x05 \x01(\t\x12\r\n\x05\x65poch\x18\x06 \x01(\x03\x12\x0e\n\x06\x66\x65nced\x18\x07 \x01(\x08\"X\n\x10\x43onnectorDetails\x12\x0c\n\x04name\x18\x01 \x01(\t\x12!\n\x05state\x18\x02 \x01(\x0e\x32\x12.connectd.v1.State\x12\x13\n\x0bstart_count\x18\x03 \x01(\x05\"\xb8\x01\n\x15\x44\x65scribeTasksResponse\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12\x1a\n\x12\x61pplied_generation\x18\x02 \x01(\x03\x12\x31\n\nconnectors\x18\x03 \x03(\x0b\x32\x1d.connectd.v1.ConnectorDetails\x12\'\n\x05tasks\x18\x04 \x03(\x0b\x32\x18.connectd.v1.TaskDetails\x12\x14\n\x0clease_lapsed\x18\x05 \x01(\x08\"9\n\x16GetPluginConfigRequest\x12\x0e\n\x06plugin\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\"C\n\x17GetPluginConfigResponse\x12(\n\x04keys\x18\x01 \x03(\x0b\x32\x1a.connectd.v1.ConfigKeyInfo\"6\n\x15SetLoggerLevelRequest\x12\x0e\n\x06logger\x18\x01 \x01(\t\x12\r\n\x05level\x18\x02 \x01(\t\"1\n\x16SetLoggerLevelResponse\x12\x17\n\x0f\x63hanged_loggers\x18\x01 \x03(\t\"\x19\n\x17ListLoggerLevelsRequest\"`\n\x0bLoggerLevel\x12\x0e\n\x06logger\x18\x01 \x01(\t\x12\r\n\x05level\x18\x02 \x01(\t\x12\x1d\n\x10last_modified_ms\x18\x03 \x01(\x03H\x00\x88\x01\x01\x42\x13\n\x11_last_modified_ms\"E\n\x18ListLoggerLevelsResponse\x12)\n\x07loggers\x18\x01 \x03(\x0b\x32\x18.connectd.v1.LoggerLevel2\x8f\x05\n\rWorkerService\x12Y\n\x0eValidateConfig\x12\".connectd.v1.ValidateConfigRequest\x1a#.connectd.v1.ValidateConfigResponse\x12P\n\x0bRestartTask\x12\x1f.connectd.v1.RestartTaskRequest\x1a .connectd.v1.RestartTaskResponse\x12_\n\x10RestartConnector\x12$.connectd.v1.RestartConnectorRequest\x1a%.connectd.v1.RestartConnectorResponse\x12V\n\rDescribeTasks\x12!.connectd.v1.DescribeTasksRequest\x1a\".connectd.v1.DescribeTasksResponse\x12\\\n\x0fGetPluginConfig\x12#.connectd.v1.GetPluginConfigRequest\x1a$.connectd.v1.GetPluginConfigResponse\x12Y\n\x0eSetLoggerLevel\x12\".connectd.v1.SetLoggerLevelRequest\x1a#.connectd.v1.SetLoggerLevelResponse\x12_\n\x10ListLoggerLevels\x12$.connectd.v1.ListLoggerLevelsRequest\x1a%.connectd.v1.ListLoggerLevelsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -47,25 +47,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DESCRIBETASKSREQUEST']._serialized_start=365
   _globals['_DESCRIBETASKSREQUEST']._serialized_end=387
   _globals['_TASKDETAILS']._serialized_start=390
-  _globals['_TASKDETAILS']._serialized_end=524
-  _globals['_CONNECTORDETAILS']._serialized_start=526
-  _globals['_CONNECTORDETAILS']._serialized_end=614
-  _globals['_DESCRIBETASKSRESPONSE']._serialized_start=617
-  _globals['_DESCRIBETASKSRESPONSE']._serialized_end=779
-  _globals['_GETPLUGINCONFIGREQUEST']._serialized_start=781
-  _globals['_GETPLUGINCONFIGREQUEST']._serialized_end=838
-  _globals['_GETPLUGINCONFIGRESPONSE']._serialized_start=840
-  _globals['_GETPLUGINCONFIGRESPONSE']._serialized_end=907
-  _globals['_SETLOGGERLEVELREQUEST']._serialized_start=909
-  _globals['_SETLOGGERLEVELREQUEST']._serialized_end=963
-  _globals['_SETLOGGERLEVELRESPONSE']._serialized_start=965
-  _globals['_SETLOGGERLEVELRESPONSE']._serialized_end=1014
-  _globals['_LISTLOGGERLEVELSREQUEST']._serialized_start=1016
-  _globals['_LISTLOGGERLEVELSREQUEST']._serialized_end=1041
-  _globals['_LOGGERLEVEL']._serialized_start=1043
-  _globals['_LOGGERLEVEL']._serialized_end=1139
-  _globals['_LISTLOGGERLEVELSRESPONSE']._serialized_start=1141
-  _globals['_LISTLOGGERLEVELSRESPONSE']._serialized_end=1210
-  _globals['_WORKERSERVICE']._serialized_start=1213
-  _globals['_WORKERSERVICE']._serialized_end=1868
+  _globals['_TASKDETAILS']._serialized_end=555
+  _globals['_CONNECTORDETAILS']._serialized_start=557
+  _globals['_CONNECTORDETAILS']._serialized_end=645
+  _globals['_DESCRIBETASKSRESPONSE']._serialized_start=648
+  _globals['_DESCRIBETASKSRESPONSE']._serialized_end=832
+  _globals['_GETPLUGINCONFIGREQUEST']._serialized_start=834
+  _globals['_GETPLUGINCONFIGREQUEST']._serialized_end=891
+  _globals['_GETPLUGINCONFIGRESPONSE']._serialized_start=893
+  _globals['_GETPLUGINCONFIGRESPONSE']._serialized_end=960
+  _globals['_SETLOGGERLEVELREQUEST']._serialized_start=962
+  _globals['_SETLOGGERLEVELREQUEST']._serialized_end=1016
+  _globals['_SETLOGGERLEVELRESPONSE']._serialized_start=1018
+  _globals['_SETLOGGERLEVELRESPONSE']._serialized_end=1067
+  _globals['_LISTLOGGERLEVELSREQUEST']._serialized_start=1069
+  _globals['_LISTLOGGERLEVELSREQUEST']._serialized_end=1094
+  _globals['_LOGGERLEVEL']._serialized_start=1096
+  _globals['_LOGGERLEVEL']._serialized_end=1192
+  _globals['_LISTLOGGERLEVELSRESPONSE']._serialized_start=1194
+  _globals['_LISTLOGGERLEVELSRESPONSE']._serialized_end=1263
+  _globals['_WORKERSERVICE']._serialized_start=1266
+  _globals['_WORKERSERVICE']._serialized_end=1921
 # @@protoc_insertion_point(module_scope)

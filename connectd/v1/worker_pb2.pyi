@@ -46,18 +46,22 @@ class DescribeTasksRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class TaskDetails(_message.Message):
-    __slots__ = ("id", "state", "start_count", "records", "trace")
+    __slots__ = ("id", "state", "start_count", "records", "trace", "epoch", "fenced")
     ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     START_COUNT_FIELD_NUMBER: _ClassVar[int]
     RECORDS_FIELD_NUMBER: _ClassVar[int]
     TRACE_FIELD_NUMBER: _ClassVar[int]
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
+    FENCED_FIELD_NUMBER: _ClassVar[int]
     id: _common_pb2.TaskId
     state: _common_pb2.State
     start_count: int
     records: int
     trace: str
-    def __init__(self, id: _Optional[_Union[_common_pb2.TaskId, _Mapping]] = ..., state: _Optional[_Union[_common_pb2.State, str]] = ..., start_count: _Optional[int] = ..., records: _Optional[int] = ..., trace: _Optional[str] = ...) -> None: ...
+    epoch: int
+    fenced: bool
+    def __init__(self, id: _Optional[_Union[_common_pb2.TaskId, _Mapping]] = ..., state: _Optional[_Union[_common_pb2.State, str]] = ..., start_count: _Optional[int] = ..., records: _Optional[int] = ..., trace: _Optional[str] = ..., epoch: _Optional[int] = ..., fenced: _Optional[bool] = ...) -> None: ...
 
 class ConnectorDetails(_message.Message):
     __slots__ = ("name", "state", "start_count")
@@ -70,16 +74,18 @@ class ConnectorDetails(_message.Message):
     def __init__(self, name: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.State, str]] = ..., start_count: _Optional[int] = ...) -> None: ...
 
 class DescribeTasksResponse(_message.Message):
-    __slots__ = ("worker_id", "applied_generation", "connectors", "tasks")
+    __slots__ = ("worker_id", "applied_generation", "connectors", "tasks", "lease_lapsed")
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     APPLIED_GENERATION_FIELD_NUMBER: _ClassVar[int]
     CONNECTORS_FIELD_NUMBER: _ClassVar[int]
     TASKS_FIELD_NUMBER: _ClassVar[int]
+    LEASE_LAPSED_FIELD_NUMBER: _ClassVar[int]
     worker_id: str
     applied_generation: int
     connectors: _containers.RepeatedCompositeFieldContainer[ConnectorDetails]
     tasks: _containers.RepeatedCompositeFieldContainer[TaskDetails]
-    def __init__(self, worker_id: _Optional[str] = ..., applied_generation: _Optional[int] = ..., connectors: _Optional[_Iterable[_Union[ConnectorDetails, _Mapping]]] = ..., tasks: _Optional[_Iterable[_Union[TaskDetails, _Mapping]]] = ...) -> None: ...
+    lease_lapsed: bool
+    def __init__(self, worker_id: _Optional[str] = ..., applied_generation: _Optional[int] = ..., connectors: _Optional[_Iterable[_Union[ConnectorDetails, _Mapping]]] = ..., tasks: _Optional[_Iterable[_Union[TaskDetails, _Mapping]]] = ..., lease_lapsed: _Optional[bool] = ...) -> None: ...
 
 class GetPluginConfigRequest(_message.Message):
     __slots__ = ("plugin", "version")

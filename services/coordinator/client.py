@@ -1,4 +1,5 @@
-"""Clients of the CoordinatorService: the gateway's control plane and a worker's membership calls.
+"""The gateway's client of the coordinator: :class:`CoordinatorControl`, the REST API's control plane
+over the ConnectorService and the ClusterAdminService, returning domain types.
 
 Every call carries a deadline; a failed call raises the domain error its status code maps to, so an
 unreachable coordinator is an UnavailableError (503 at the gateway), never a hang.
@@ -7,12 +8,11 @@ unreachable coordinator is an UnavailableError (503 at the gateway), never a han
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import grpc
 
-from connectd.cluster.group import MemberAssignment, StorageTopics
 from connectd.errors import UnavailableError
 from connectd.runtime.connector_config import CONNECTOR_CLASS
 from connectd.runtime.connector_offsets import ConnectorOffset, ConnectorOffsetsManager
@@ -29,10 +29,10 @@ from connectd.runtime.model import (
     TaskInfo,
 )
 from connectd.runtime.plugin_listing import check_validate_request, sort_plugins
-from connectd.runtime.topic_tracking import TopicStatus, TopicTrackingSettings
+from connectd.runtime.topic_tracking import TopicTrackingSettings
 from connectd.runtime.validation import raise_if_invalid
-from connectd.v1 import coordinator_pb2 as pb
-from connectd.v1 import coordinator_pb2_grpc
+from connectd.v1 import cluster_admin_pb2, cluster_admin_pb2_grpc, connectors_pb2_grpc
+from connectd.v1 import connectors_pb2 as pb
 from services import convert
 from services.grpc_support import domain_error_from, open_channel
 from services.health_probe import grpc_health_probe
@@ -40,12 +40,13 @@ from services.health_probe import grpc_health_probe
 T = TypeVar("T")
 
 
-class _CoordinatorStub:
+class CoordinatorChannel:
+    """One channel to the coordinator and a deadline for every call on it."""
+
     def __init__(self, address: str, timeout_s: float) -> None:
         self.address = address
         self.timeout = timeout_s
-        self._channel = open_channel(address)
-        self.stub = coordinator_pb2_grpc.CoordinatorServiceStub(self._channel)
+        self.channel = open_channel(address)
 
     def call(self, method: Callable[..., T], request: Any) -> T:
         try:
@@ -54,7 +55,14 @@ class _CoordinatorStub:
             raise domain_error_from(exc, f"coordinator at {self.address}") from None
 
     def close(self) -> None:
-        self._channel.close()
+        self.channel.close()
+
+
+class _CoordinatorStub(CoordinatorChannel):
+    def __init__(self, address: str, timeout_s: float) -> None:
+        super().__init__(address, timeout_s)
+        self.stub = connectors_pb2_grpc.ConnectorServiceStub(self.channel)
+        self.admin = cluster_admin_pb2_grpc.ClusterAdminServiceStub(self.channel)
 
 
 class _Flight(Generic[T]):
@@ -226,9 +234,10 @@ class CoordinatorControl(LoggerAdmin):
         return self._health.check()
 
     def _set_cluster_logger_level(self, logger: str, level: str) -> None:
-        request = pb.SetClusterLoggerLevelRequest(group_id=self.group_id, logger=logger, level=level)
-        self._rpc.call(self._rpc.stub.SetClusterLoggerLevel, request)
-
+        request = cluster_admin_pb2.SetClusterLoggerLevelRequest(
+            group_id=self.group_id, logger=logger, level=level
+        )
+        self._rpc.call(self._rpc.admin.SetClusterLoggerLevel, request)
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -280,7 +289,6 @@ class CoordinatorControl(LoggerAdmin):
         request = pb.GetTaskStatusRequest(group_id=self.group_id, id=convert.task_id_to_pb(task))
         return convert.state_info_from_pb(self._rpc.call(self._rpc.stub.GetTaskStatus, request).status.state)
 
-
     # --- active topics (KIP-558) --------------------------------------------------------------------
 
     def active_topics(self, name: str) -> list[str]:
@@ -308,89 +316,3 @@ class CoordinatorControl(LoggerAdmin):
 
     def reset_connector_offsets(self, name: str) -> str:
         return self._offsets_manager().reset(self, name)
-
-
-class CoordinatorMembership:
-    """A worker's side of the group protocol."""
-
-    def __init__(self, address: str, group_id: str, worker_id: str, timeout_s: float = 10.0) -> None:
-        self._rpc = _CoordinatorStub(address, timeout_s)
-        self.group_id = group_id
-        self.worker_id = worker_id
-
-    def close(self) -> None:
-        self._rpc.close()
-
-    def register(
-        self,
-        address: str,
-        plugins: Sequence[PluginInfo],
-        storage: StorageTopics,
-        running_connectors: Sequence[str],
-        running_tasks: Sequence[TaskId],
-    ) -> pb.RegisterWorkerResponse:
-        request = pb.RegisterWorkerRequest(
-            group_id=self.group_id,
-            worker_id=self.worker_id,
-            address=address,
-            plugins=[convert.plugin_to_pb(p) for p in plugins],
-            storage=convert.storage_to_pb(storage),
-            running_connectors=list(running_connectors),
-            running_tasks=[convert.task_id_to_pb(t) for t in running_tasks],
-        )
-        return self._rpc.call(self._rpc.stub.RegisterWorker, request)
-
-    def heartbeat(self, applied_generation: int) -> pb.HeartbeatResponse:
-        request = pb.HeartbeatRequest(
-            group_id=self.group_id, worker_id=self.worker_id, applied_generation=applied_generation
-        )
-        return self._rpc.call(self._rpc.stub.Heartbeat, request)
-
-    def leave(self) -> None:
-        self._rpc.call(
-            self._rpc.stub.LeaveGroup, pb.LeaveGroupRequest(group_id=self.group_id, worker_id=self.worker_id)
-        )
-
-    def watch(self) -> Iterator[MemberAssignment]:
-        """Assignments as the coordinator pushes them; raises a domain error when the stream breaks."""
-        request = pb.WatchAssignmentsRequest(group_id=self.group_id, worker_id=self.worker_id)
-        # No deadline: the stream lives as long as the membership; breaks surface as errors.
-        stream = self._rpc.stub.WatchAssignments(request)
-        try:
-            for message in stream:
-                yield convert.assignment_from_pb(message)
-        except grpc.RpcError as exc:
-            raise domain_error_from(exc, f"coordinator at {self._rpc.address}") from None
-        finally:
-            stream.cancel()
-        raise UnavailableError(f"coordinator at {self._rpc.address} closed the assignment stream")
-
-    def report_status(
-        self,
-        updates: Sequence[tuple[str, int | None, StateInfo, int]],
-        active_topics: Sequence[TopicStatus] = (),
-    ) -> None:
-        messages = []
-        for connector, task, state, generation in updates:
-            update = pb.StatusUpdate(
-                connector=connector, state=convert.state_info_to_pb(state), generation=generation
-            )
-            if task is not None:
-                update.task = task
-            messages.append(update)
-        request = pb.ReportStatusRequest(
-            group_id=self.group_id,
-            worker_id=self.worker_id,
-            updates=messages,
-            active_topics=[convert.active_topic_to_pb(t) for t in active_topics],
-        )
-        self._rpc.call(self._rpc.stub.ReportStatus, request)
-
-    def submit_task_configs(self, connector: str, configs: Sequence[Mapping[str, str]]) -> None:
-        request = pb.SubmitTaskConfigsRequest(
-            group_id=self.group_id,
-            worker_id=self.worker_id,
-            connector=connector,
-            tasks=[pb.TaskConfig(config=dict(c)) for c in configs],
-        )
-        self._rpc.call(self._rpc.stub.SubmitTaskConfigs, request)

@@ -1,231 +1,46 @@
-"""``connectd coordinator``: the CoordinatorService servicer over the coordinator core."""
+"""``connectd coordinator``: the coordinator core behind three gRPC services by concern, group
+membership (workers), connectors (the gateway's admin API) and cluster admin, plus health and
+reflection; and the coordinator's own calls on workers."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import grpc
 
-from connectd.cluster.coordinator import Coordinator, StatusReport
-from connectd.cluster.group import GroupSettings, StorageTopics
+from connectd.cluster.assignments import StorageTopics
+from connectd.cluster.coordinator import Coordinator
+from connectd.cluster.group import GroupSettings
 from connectd.config import WorkerConfig
-from connectd.errors import BadRequestError
 from connectd.runtime import client_configs
-from connectd.runtime.logger_levels import process_loggers, require_level
 from connectd.runtime.model import TaskId
 from connectd.storage.config_store import KafkaConfigStore
 from connectd.storage.status_store import KafkaStatusStore
-from connectd.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc, worker_pb2, worker_pb2_grpc
+from connectd.v1 import (
+    cluster_admin_pb2,
+    cluster_admin_pb2_grpc,
+    connectors_pb2,
+    connectors_pb2_grpc,
+    membership_pb2,
+    membership_pb2_grpc,
+    worker_pb2,
+    worker_pb2_grpc,
+)
 from services import convert
+from services.coordinator.admin_servicer import ClusterAdminServicer
+from services.coordinator.connectors_servicer import ConnectorServicer
+from services.coordinator.membership_servicer import GroupMembershipServicer
 from services.grpc_support import GrpcServer, domain_error_from, open_channel
 
 log = logging.getLogger("connectd.coordinator")
 
-# How long one WatchAssignments wait lasts before it re-checks that the worker is still a member.
-WATCH_POLL_SECONDS = 1.0
 # Every member holds a WatchAssignments stream, and each open stream occupies one server thread: the
 # pool must exceed the members of all groups, or heartbeats queue behind the streams and every lease
 # expires (at the default of 32, a 50-worker group never settled). Idle threads cost little.
 MAX_THREADS = 1024
-
-
-class CoordinatorServicer(coordinator_pb2_grpc.CoordinatorServiceServicer):
-    def __init__(self, coordinator: Coordinator, stopping: threading.Event | None = None) -> None:
-        self._core = coordinator
-        # Set on shutdown: assignment streams end at once instead of holding the server's grace period.
-        self._stopping = stopping or threading.Event()
-
-    # --- membership ------------------------------------------------------------------------------
-
-    def RegisterWorker(self, request: Any, context: grpc.ServicerContext) -> Any:
-        settings = self._core.register(
-            request.group_id,
-            request.worker_id,
-            request.address,
-            [convert.plugin_from_pb(p) for p in request.plugins],
-            convert.storage_from_pb(request.storage),
-            list(request.running_connectors),
-            [convert.task_id_from_pb(t) for t in request.running_tasks],
-        )
-        return coordinator_pb2.RegisterWorkerResponse(
-            heartbeat_interval_ms=settings.heartbeat_interval_ms, lease_timeout_ms=settings.lease_timeout_ms
-        )
-
-    def LeaveGroup(self, request: Any, context: grpc.ServicerContext) -> Any:
-        self._core.leave(request.group_id, request.worker_id)
-        return coordinator_pb2.LeaveGroupResponse()
-
-    def Heartbeat(self, request: Any, context: grpc.ServicerContext) -> Any:
-        generation = self._core.heartbeat(request.group_id, request.worker_id, request.applied_generation)
-        topic_resets = self._core.group(request.group_id).active_topics.resets
-        return coordinator_pb2.HeartbeatResponse(generation=generation, topic_resets=topic_resets)
-
-    def WatchAssignments(self, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
-        last: int | None = None
-        while context.is_active() and not self._stopping.is_set():
-            assignment = self._core.next_assignment(
-                request.group_id, request.worker_id, last, WATCH_POLL_SECONDS
-            )
-            if assignment is not None:
-                last = assignment.generation
-                yield convert.assignment_to_pb(assignment)
-
-    def ReportStatus(self, request: Any, context: grpc.ServicerContext) -> Any:
-        reports = [
-            StatusReport(
-                u.connector,
-                u.task if u.HasField("task") else None,
-                convert.state_info_from_pb(u.state),
-                u.generation,
-            )
-            for u in request.updates
-        ]
-        self._core.report_status(request.group_id, reports)
-        self._core.report_active_topics(
-            request.group_id, [convert.active_topic_from_pb(t) for t in request.active_topics]
-        )
-        return coordinator_pb2.ReportStatusResponse()
-
-    def SubmitTaskConfigs(self, request: Any, context: grpc.ServicerContext) -> Any:
-        self._core.submit_task_configs(
-            request.group_id, request.worker_id, request.connector, [dict(t.config) for t in request.tasks]
-        )
-        return coordinator_pb2.SubmitTaskConfigsResponse()
-
-    # --- control ---------------------------------------------------------------------------------
-
-    def ListConnectors(self, request: Any, context: grpc.ServicerContext) -> Any:
-        return coordinator_pb2.ListConnectorsResponse(
-            names=self._core.group(request.group_id).connector_names()
-        )
-
-    def GetConnector(self, request: Any, context: grpc.ServicerContext) -> Any:
-        group = self._core.group(request.group_id)
-        info = group.connector_info(request.name)
-        return coordinator_pb2.GetConnectorResponse(
-            connector=convert.connector_info_to_pb(info),
-            target_state=convert.target_to_pb(group.target_state(request.name)),
-        )
-
-    def CreateConnector(self, request: Any, context: grpc.ServicerContext) -> Any:
-        info = self._core.create_connector(
-            request.group_id,
-            request.name,
-            dict(request.config),
-            convert.target_from_pb(request.initial_state),
-        )
-        return coordinator_pb2.CreateConnectorResponse(connector=convert.connector_info_to_pb(info))
-
-    def PutConnectorConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
-        created, info = self._core.put_connector_config(request.group_id, request.name, dict(request.config))
-        return coordinator_pb2.PutConnectorConfigResponse(
-            created=created, connector=convert.connector_info_to_pb(info)
-        )
-
-    def DeleteConnector(self, request: Any, context: grpc.ServicerContext) -> Any:
-        self._core.group(request.group_id).delete_connector(request.name)
-        return coordinator_pb2.DeleteConnectorResponse()
-
-    def GetConnectorStatus(self, request: Any, context: grpc.ServicerContext) -> Any:
-        status = self._core.group(request.group_id).connector_status(request.name)
-        return coordinator_pb2.GetConnectorStatusResponse(status=convert.status_to_pb(status))
-
-    def ListConnectorStatuses(self, request: Any, context: grpc.ServicerContext) -> Any:
-        response = coordinator_pb2.ListConnectorStatusesResponse()
-        for status in self._core.group(request.group_id).connector_statuses():
-            convert.status_into_pb(status, response.statuses.add())
-        return response
-
-    def ListTasks(self, request: Any, context: grpc.ServicerContext) -> Any:
-        tasks = self._core.group(request.group_id).task_infos(request.name)
-        return coordinator_pb2.ListTasksResponse(tasks=[convert.task_info_to_pb(t) for t in tasks])
-
-    def ListPlugins(self, request: Any, context: grpc.ServicerContext) -> Any:
-        plugins = self._core.group(request.group_id).plugins()
-        return coordinator_pb2.ListPluginsResponse(plugins=[convert.plugin_to_pb(p) for p in plugins])
-
-    def ValidateConnectorConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
-        infos = self._core.validate(
-            request.group_id, request.plugin, convert.config_entries_from_pb(request.config)
-        )
-        return coordinator_pb2.ValidateConnectorConfigResponse(result=convert.config_infos_to_pb(infos))
-
-    def GetConnectorPluginConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
-        keys = self._core.plugin_config(request.group_id, request.plugin, request.version or None)
-        return coordinator_pb2.GetConnectorPluginConfigResponse(keys=convert.config_key_infos_to_pb(keys))
-
-    def SetClusterLoggerLevel(self, request: Any, context: grpc.ServicerContext) -> Any:
-        # The coordinator is part of every group's cluster: its own process first, then the workers.
-        level = require_level(request.level or None)
-        process_loggers().set_level(request.logger, level)
-        applied, failed = self._core.set_worker_logger_levels(request.group_id, request.logger, level)
-        return coordinator_pb2.SetClusterLoggerLevelResponse(
-            applied_worker_ids=applied, failed_worker_ids=failed
-        )
-
-    def DescribeGroup(self, request: Any, context: grpc.ServicerContext) -> Any:
-        group = self._core.group(request.group_id)
-        members = []
-        for m in group.members():
-            units = m.latest.units()
-            members.append(
-                coordinator_pb2.GroupMember(
-                    worker_id=m.worker_id,
-                    address=m.address,
-                    generation=max(m.pushed),
-                    applied_generation=m.applied_generation,
-                    connectors=sorted(units.connectors),
-                    tasks=[convert.task_id_to_pb(t) for t in sorted(units.tasks)],
-                )
-            )
-        return coordinator_pb2.DescribeGroupResponse(
-            members=members, storage=convert.storage_to_pb(group.storage)
-        )
-
-
-    # --- lifecycle -------------------------------------------------------------------------------
-
-    def PatchConnectorConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
-        patch: dict[str, str | None] = {**dict(request.set), **dict.fromkeys(request.remove)}
-        info = self._core.patch_connector_config(request.group_id, request.name, patch)
-        return coordinator_pb2.PatchConnectorConfigResponse(connector=convert.connector_info_to_pb(info))
-
-    def SetTargetState(self, request: Any, context: grpc.ServicerContext) -> Any:
-        if request.target_state == common_pb2.TARGET_STATE_UNSPECIFIED:
-            raise BadRequestError("target_state is required")
-        target = convert.target_from_pb(request.target_state)
-        self._core.group(request.group_id).set_target_state(request.name, target)
-        return coordinator_pb2.SetTargetStateResponse()
-
-    def RestartConnectorAndTasks(self, request: Any, context: grpc.ServicerContext) -> Any:
-        snapshot = self._core.restart_connector(
-            request.group_id, request.name, request.include_tasks, request.only_failed
-        )
-        return coordinator_pb2.RestartConnectorAndTasksResponse(status=convert.status_to_pb(snapshot))
-
-    def RestartAssignedTask(self, request: Any, context: grpc.ServicerContext) -> Any:
-        self._core.restart_task(request.group_id, convert.task_id_from_pb(request.id))
-        return coordinator_pb2.RestartAssignedTaskResponse()
-
-    def GetTaskStatus(self, request: Any, context: grpc.ServicerContext) -> Any:
-        task = convert.task_id_from_pb(request.id)
-        state = self._core.group(request.group_id).task_status(task)
-        return coordinator_pb2.GetTaskStatusResponse(
-            status=common_pb2.TaskStatus(id=task.task, state=convert.state_info_to_pb(state))
-        )
-
-    # --- active topics (KIP-558) --------------------------------------------------------------------
-
-    def GetActiveTopics(self, request: Any, context: grpc.ServicerContext) -> Any:
-        topics = self._core.group(request.group_id).active_topics.topics(request.name)
-        return coordinator_pb2.GetActiveTopicsResponse(topics=topics)
-
-    def ResetActiveTopics(self, request: Any, context: grpc.ServicerContext) -> Any:
-        self._core.group(request.group_id).active_topics.reset(request.name)
-        return coordinator_pb2.ResetActiveTopicsResponse()
 
 
 class WorkerClients:
@@ -304,6 +119,8 @@ def group_settings(config: WorkerConfig) -> GroupSettings:
         heartbeat_interval_ms=int(config["heartbeat.interval.ms"]),
         lease_timeout_ms=int(config["session.timeout.ms"]),
         rebalance_delay_ms=int(config["scheduled.rebalance.max.delay.ms"]),
+        # A config write is answered before the gateway's own deadline (request.timeout.ms) passes.
+        write_timeout_ms=int(config["request.timeout.ms"]) // 2,
     )
 
 
@@ -317,11 +134,19 @@ def serve_coordinator(config: WorkerConfig, stop: threading.Event) -> int:
         max_workers=MAX_THREADS,
         role="coordinator",
     )
-    server.add(
-        coordinator_pb2_grpc.add_CoordinatorServiceServicer_to_server,
-        CoordinatorServicer(core, stopping=stop),
-        coordinator_pb2.DESCRIPTOR.services_by_name["CoordinatorService"].full_name,
-    )
+    for register, servicer, module, service in (
+        (
+            membership_pb2_grpc.add_GroupMembershipServiceServicer_to_server,
+            GroupMembershipServicer(core, stopping=stop),
+            membership_pb2,
+            "GroupMembershipService",
+        ),
+        (connectors_pb2_grpc.add_ConnectorServiceServicer_to_server, ConnectorServicer(core), connectors_pb2,
+         "ConnectorService"),
+        (cluster_admin_pb2_grpc.add_ClusterAdminServiceServicer_to_server, ClusterAdminServicer(core),
+         cluster_admin_pb2, "ClusterAdminService"),
+    ):  # fmt: skip
+        server.add(register, servicer, module.DESCRIPTOR.services_by_name[service].full_name)
     server.start()
     log.info("coordinator listening for gRPC on %s:%d", config["grpc.host"], server.port)
     tick_seconds = min(0.2, int(config["heartbeat.interval.ms"]) / 2000)

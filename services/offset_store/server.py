@@ -12,15 +12,16 @@ import grpc
 from connectd.config import WorkerConfig
 from connectd.errors import BadRequestError, FailedPreconditionError, UnavailableError
 from connectd.runtime import client_configs
+from connectd.storage.fencing import TaskClaim
 from connectd.storage.kafka_log import KafkaStoreError
 from connectd.storage.kafka_offsets import KafkaOffsetBackend
 from connectd.storage.offsets import canonical_json
 from connectd.v1 import offset_store_pb2 as pb
 from connectd.v1 import offset_store_pb2_grpc
 from services.grpc_support import GrpcServer
+from services.offset_store.client import claim_from_pb
 
 log = logging.getLogger("connectd.offset_store")
-
 
 
 def _json_object(text: str, field: str) -> dict[str, Any]:
@@ -93,7 +94,7 @@ class OffsetStoreServicer(offset_store_pb2_grpc.OffsetStoreServiceServicer):
             ]
         )
 
-    def _write(self, request: Any) -> None:
+    def _write(self, request: Any, claim: TaskClaim | None = None) -> None:
         if not request.connector:
             raise BadRequestError("connector is required")
         backend = self._backends.for_topic(request.topic)
@@ -105,13 +106,23 @@ class OffsetStoreServicer(offset_store_pb2_grpc.OffsetStoreServiceServicer):
             for e in request.entries
         ]
         try:
-            backend.write(request.connector, offsets)
+            backend.write(request.connector, offsets, claim)
         except KafkaStoreError as exc:
             raise UnavailableError(str(exc)) from None
 
     def CommitOffsets(self, request: Any, context: grpc.ServicerContext) -> Any:
-        self._write(request)
+        self._write(request, claim_from_pb(request.claim) if request.HasField("claim") else None)
         return pb.CommitOffsetsResponse()
+
+    def ClaimTask(self, request: Any, context: grpc.ServicerContext) -> Any:
+        if not request.HasField("claim") or not request.claim.task.connector:
+            raise BadRequestError("claim.task is required")
+        backend = self._backends.for_topic(request.topic)
+        try:
+            backend.claim(claim_from_pb(request.claim))
+        except KafkaStoreError as exc:
+            raise UnavailableError(str(exc)) from None
+        return pb.ClaimTaskResponse()
 
     def AlterOffsets(self, request: Any, context: grpc.ServicerContext) -> Any:
         self._write(request)

@@ -9,7 +9,7 @@ from typing import Any
 
 import grpc
 
-from connectd.v1 import coordinator_pb2, coordinator_pb2_grpc, worker_pb2, worker_pb2_grpc
+from connectd.v1 import cluster_admin_pb2, cluster_admin_pb2_grpc, worker_pb2, worker_pb2_grpc
 from services.cluster_launcher import LocalCluster, RoleProcess
 from tests.integration.standalone_harness import http_request
 
@@ -57,9 +57,9 @@ def describe_group(cluster: LocalCluster) -> dict[str, set[str]]:
     """worker id -> the connectors and tasks the coordinator assigned it (tasks as 'name-n')."""
     assert cluster.coordinator is not None
     with grpc.insecure_channel(f"127.0.0.1:{cluster.coordinator.port}") as channel:
-        stub = coordinator_pb2_grpc.CoordinatorServiceStub(channel)
+        stub = cluster_admin_pb2_grpc.ClusterAdminServiceStub(channel)
         response = stub.DescribeGroup(
-            coordinator_pb2.DescribeGroupRequest(group_id=cluster.group_id), timeout=10
+            cluster_admin_pb2.DescribeGroupRequest(group_id=cluster.group_id), timeout=10
         )
     return {
         m.worker_id: set(m.connectors) | {f"{t.connector}-{t.task}" for t in m.tasks}

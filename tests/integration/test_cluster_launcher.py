@@ -225,7 +225,8 @@ def committed_source_position(bootstrap_servers: str, topic: str, connector: str
                 continue
             idle = 0
             key = json.loads(message.key())
-            if key[0] == connector and message.value() is not None:
+            # Fence records (connectd's task epochs) have object keys; Connect's offsets have lists.
+            if isinstance(key, list) and key[0] == connector and message.value() is not None:
                 position = json.loads(message.value())["position"]
     finally:
         consumer.close()

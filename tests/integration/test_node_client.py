@@ -1,6 +1,6 @@
 """The protos stand alone: a Node client built from protos/connectd/v1 only drives the coordinator.
 
-tests/interop/node/list_connectors.js loads coordinator.proto with @grpc/proto-loader (no generated
+tests/interop/node/list_connectors.js loads connectors.proto with @grpc/proto-loader (no generated
 code, nothing from this Python package) and calls ListConnectors and grpc.health.v1 Check. Its
 dependencies are installed with ``npm ci`` from the committed lockfile into a cache directory under
 the pytest cache (keyed by the package files and the node version), never into the repo tree, and

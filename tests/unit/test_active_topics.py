@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from connectd.cluster.group import Group, GroupSettings, StorageTopics
+from connectd.cluster.assignments import StorageTopics
+from connectd.cluster.group import Group, GroupSettings
 from connectd.config import WorkerConfig
 from connectd.errors import ForbiddenError
 from connectd.runtime.model import TargetState, TaskId
@@ -231,17 +232,21 @@ def test_memory_status_backend_keeps_topics() -> None:
 # -- the coordinator's group -------------------------------------------------------------------------------
 
 
+STORAGE = StorageTopics("configs", "offsets", "status")
+
+
 def _group(configs: MemoryConfigStore, statuses: MemoryStatusBackend) -> Group:
-    storage = StorageTopics("configs", "offsets", "status")
-    return Group("g", storage, configs, statuses, GroupSettings(), lambda _w, _a: None, 0.0)
+    return Group("g", STORAGE, configs, statuses, GroupSettings(), lambda _w, _a: None, 0.0)
 
 
 def test_group_persists_rebuilds_and_resets_active_topics() -> None:
     configs, statuses = MemoryConfigStore(), MemoryStatusBackend()
     group = _group(configs, statuses)
+    group.register("w1", "w1", [], STORAGE, [], {}, 0.0)
     group.create_connector("my-conn", {"connector.class": "FileStreamSource"}, TargetState.STARTED)
-    group.report_active_topic(ORDERS)
-    group.report_active_topic(TopicStatus("late", "deleted-conn", 0, 1))
+    group.submit_task_configs("w1", "my-conn", [{}, {}])  # w1 runs my-conn, then its tasks
+    group.report("w1", [], [ORDERS, TopicStatus("late", "deleted-conn", 0, 1)])
+    group.flush_status_writes()
     assert statuses.snapshot().topics == {"my-conn": {"orders": ORDERS}}, (
         f"expected only the existing connector's topic persisted, saw {statuses.snapshot().topics}"
     )
@@ -251,6 +256,7 @@ def test_group_persists_rebuilds_and_resets_active_topics() -> None:
     assert seen == ["orders"], f"a restarted coordinator must rebuild active topics, saw {seen}"
 
     restarted.delete_connector("my-conn")
+    restarted.flush_status_writes()
     assert restarted.active_topics.topics("my-conn") == [], "deleting a connector resets its topics"
     assert statuses.snapshot().topics == {}, f"expected tombstones, saw {statuses.snapshot().topics}"
     assert restarted.active_topics.resets == 1, "the deletion must tell workers to report again"

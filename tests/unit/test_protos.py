@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "protos"))
 import generate  # noqa: E402 - protos/generate.py, the one command that makes the stubs
 
-MODULES = ["common", "coordinator", "worker", "offset_store"]
+MODULES = ["common", "membership", "connectors", "cluster_admin", "worker", "offset_store"]
 UPPER_SNAKE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 

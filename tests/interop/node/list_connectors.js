@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // A connectd client in another language, built from the .proto files only: loads
-// protos/connectd/v1/coordinator.proto with @grpc/proto-loader, calls the coordinator's
+// protos/connectd/v1/connectors.proto with @grpc/proto-loader, calls the coordinator's
 // ListConnectors (and, with --health, the standard grpc.health.v1 Check), and prints the result as
 // one JSON object on stdout. Any failure is one line on stderr and a non-zero exit.
 //
@@ -90,15 +90,15 @@ function parseArgs(argv) {
 }
 
 function loadCoordinator(protosDir) {
-  const file = path.join(protosDir, 'connectd', 'v1', 'coordinator.proto');
+  const file = path.join(protosDir, 'connectd', 'v1', 'connectors.proto');
   let definition;
   try {
     definition = protoLoader.loadSync(file, { ...LOADER_OPTIONS, includeDirs: [protosDir] });
   } catch (err) {
     fail(2, `cannot load ${file}: ${err.message}`);
   }
-  const service = grpc.loadPackageDefinition(definition).connectd?.v1?.CoordinatorService;
-  if (!service) fail(2, `${file} defines no connectd.v1.CoordinatorService`);
+  const service = grpc.loadPackageDefinition(definition).connectd?.v1?.ConnectorService;
+  if (!service) fail(2, `${file} defines no connectd.v1.ConnectorService`);
   return service;
 }
 
