@@ -19,13 +19,29 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from bench import coordinator_scale, latency, rebalance, rest_latency, sink_throughput, source_throughput
+from bench import (
+    coordinator_scale,
+    latency,
+    rebalance,
+    rest_latency,
+    sink_throughput,
+    source_throughput,
+    transforms,
+)
 from bench.common import SCALES, Context, Figure, broker
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 BENCHMARKS: dict[str, ModuleType] = {
     m.NAME: m
-    for m in (source_throughput, sink_throughput, latency, rebalance, rest_latency, coordinator_scale)
+    for m in (
+        source_throughput,
+        sink_throughput,
+        latency,
+        rebalance,
+        rest_latency,
+        coordinator_scale,
+        transforms,
+    )
 }
 
 

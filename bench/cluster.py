@@ -99,10 +99,6 @@ def task_starts(worker: RoleProcess) -> dict[Unit, int]:
     return {Unit(t.id.connector, t.id.task): t.start_count for t in response.tasks}
 
 
-def worker_id_of(process: RoleProcess) -> str:
-    return f"127.0.0.1:{process.port}"
-
-
 def create_idle_connectors(cluster: LocalCluster, names: list[str], tasks: int) -> None:
     for name in names:
         config = {"connector.class": IDLE_SOURCE, "tasks.max": str(tasks)}

@@ -32,7 +32,6 @@ from bench.cluster import (
     local_cluster,
     task_starts,
     wait_all_running,
-    worker_id_of,
 )
 from bench.common import Context, Figure, ratio, wait_until
 from services.cluster_launcher import LocalCluster
@@ -53,7 +52,7 @@ TINY_SETTINGS = {
 
 
 def starts_by_worker(cluster: LocalCluster) -> dict[str, dict[Unit, int]]:
-    return {worker_id_of(w): task_starts(w) for w in cluster.workers if w.alive()}
+    return {w.worker_id: task_starts(w) for w in cluster.workers if w.alive()}
 
 
 def restarted_in_place(
@@ -130,7 +129,7 @@ def run(ctx: Context) -> list[Figure]:
 
             # --- kill -9 ---
             victim = next(w for w in cluster.workers if w is not joiner and w.alive())
-            victim_id = worker_id_of(victim)
+            victim_id = victim.worker_id
             lost = after[victim_id]
             before, starts_before = after, starts_by_worker(cluster)
             killed = time.perf_counter()

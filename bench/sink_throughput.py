@@ -69,15 +69,19 @@ def raw_consume(ctx: Context, topic: str, sink: Path) -> float:
     return (count - first[1]) / max(last - first[0], 1e-6)
 
 
-def connectd_sink(ctx: Context, topic: str) -> float:
-    workdir = ctx.subdir("sink")
+def connectd_sink(
+    ctx: Context, topic: str, label: str = "sink", extra: dict[str, str] | None = None
+) -> float:
+    """Lines/s of ``connectd standalone`` running one FileStreamSink task (with ``extra`` keys)."""
+    workdir = ctx.subdir(label)
     sink = workdir / "sink.txt"
     connector = {
-        "name": "bench-sink",
+        "name": f"bench-{label}",
         "connector.class": "FileStreamSink",
         "file": str(sink),
         "topics": topic,
         "tasks.max": "1",
+        **(extra or {}),
     }
     count = ctx.scale.lines
     with Standalone(workdir, ctx.bootstrap, [connector]) as worker:

@@ -52,8 +52,11 @@ def raw_produce(ctx: Context, source: Path) -> float:
     return rate
 
 
-def connectd_source(ctx: Context, source: Path, converter: str, label: str) -> tuple[float, str]:
-    """Lines/s of ``connectd standalone`` running one FileStreamSource task; returns the topic too."""
+def connectd_source(
+    ctx: Context, source: Path, converter: str, label: str, extra: dict[str, str] | None = None
+) -> tuple[float, str]:
+    """Lines/s of ``connectd standalone`` running one FileStreamSource task (with ``extra`` connector
+    keys, e.g. transforms); returns the topic too."""
     topic = unique(f"bench-source-{label}")
     create_topic(ctx.bootstrap, topic)
     connector = {
@@ -64,6 +67,7 @@ def connectd_source(ctx: Context, source: Path, converter: str, label: str) -> t
         "tasks.max": "1",
         "value.converter": converter,
         "value.converter.schemas.enable": "false",
+        **(extra or {}),
     }
     timeout = 60 + ctx.scale.lines / 2000  # generous: a stuck run fails instead of hanging
     probe = DeliveryProbe(ctx.bootstrap, topic, ctx.scale.lines, timeout).start()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 from connectd.api.config import ConfigDef, ConfigType, Importance, Range, ValidString
 from connectd.api.errors import ConfigError
+from connectd.stream_paths import TopicNames
 
 
 class ConfigFileError(ValueError):
@@ -124,6 +126,9 @@ def load_connector_file(path: str | Path) -> ConnectorFile:
 
 PORT = Range.between(0, 65535)
 EXACTLY_ONCE_SOURCE_SUPPORT = "exactly.once.source.support"
+STREAM_PATHS_MAPPING = "stream.paths.mapping"
+# Keys older Kafka versions (and the files HPE Data Fabric ships) carry that no longer do anything.
+REMOVED_KEY_PREFIXES = ("internal.key.converter", "internal.value.converter")
 
 # The REST API's request limits (gateway/limits.py applies them). A connector config is one record
 # of the config topic, which the broker's message.max.bytes (about 1 MB) limits: a larger body could
@@ -193,6 +198,14 @@ def _worker_config_def() -> ConfigDef:
     d.define("offset.storage.file.filename", ConfigType.STRING, None, importance=high)
     d.define("topic.creation.enable", ConfigType.BOOLEAN, True, importance=low)
     d.define(
+        STREAM_PATHS_MAPPING,
+        ConfigType.BOOLEAN,
+        True,
+        importance=low,
+        documentation="Map HPE Data Fabric (MapR) stream paths (/path/stream:topic) to legal Kafka topic "
+        "names wherever a topic is used, and back wherever one is shown (connectd.stream_paths).",
+    )
+    d.define(
         EXACTLY_ONCE_SOURCE_SUPPORT,
         ConfigType.STRING,
         "disabled",
@@ -251,9 +264,9 @@ def _worker_config_def() -> ConfigDef:
         None,
         validator=PORT,
         importance=high,
-        documentation="Port of a worker's gRPC server (9192 when unset); workers on one node need "
-        "distinct ports. The coordinator and the offset store listen on the port of their address key "
-        "when it is set (so every role starts from one shared file), else on this one.",
+        documentation="Port of a worker's gRPC server (unset: any free port, which it registers). The "
+        "coordinator and the offset store listen on the port of their address key when it is set (so "
+        "every role starts from one shared file), else on this one.",
     )
     d.define(
         "grpc.advertised.host",
@@ -297,7 +310,9 @@ class Listener:
 
 # The roles other than workers listen where everyone else reaches them: the port of their address key.
 _ROLE_ADDRESS_KEYS = {"coordinator": "coordinator.address", "offset-store": "offset.store.address"}
-WORKER_GRPC_PORT = 9192
+# A worker registers the address it listens at: any free port serves, so workers on one node only
+# need distinct REST ports, as Kafka's do.
+WORKER_GRPC_PORT = 0
 
 
 def parse_host_port(key: str, text: str) -> tuple[str, int]:
@@ -321,6 +336,11 @@ def parse_listener(text: str) -> Listener:
     return Listener(match.group(1).lower(), host, port)
 
 
+def _reachable_host(bound: str | None) -> str:
+    """A host name others can use for a server bound to ``bound`` (all interfaces: this machine's)."""
+    return bound if bound and bound not in ("0.0.0.0", "::") else socket.gethostname()
+
+
 class WorkerConfig:
     """Parsed worker properties; ``originals`` keeps every key for client prefixes."""
 
@@ -337,6 +357,15 @@ class WorkerConfig:
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
+
+    @property
+    def topic_names(self) -> TopicNames:
+        """How topic names reach Kafka: stream paths mapped unless ``stream.paths.mapping=false``."""
+        return TopicNames(bool(self.values[STREAM_PATHS_MAPPING]))
+
+    def removed_keys(self) -> list[str]:
+        """Keys in the file that Kafka removed (``internal.*.converter*``): accepted, with no effect."""
+        return sorted(k for k in self.originals if k.startswith(REMOVED_KEY_PREFIXES))
 
     @property
     def exactly_once_source(self) -> bool:
@@ -368,7 +397,7 @@ class WorkerConfig:
         their address key (``coordinator.address``, ``offset.store.address``) when the config sets it,
         so that every role starts from one shared file whose ``grpc.port`` is a worker's; else on
         ``grpc.port``, else on their address key's default port (9190, 9191). A worker: ``grpc.port``,
-        else 9192."""
+        else any free port (0)."""
         key = _ROLE_ADDRESS_KEYS.get(role)
         port = self.values["grpc.port"]
         if key is not None and (key in self.originals or port is None):
@@ -377,8 +406,14 @@ class WorkerConfig:
 
     @property
     def advertised_host_port(self) -> str:
-        """``host:port`` other processes and status entries use for this worker."""
+        """``host:port`` of this worker's REST API for other processes: its ``worker_id`` in statuses.
+        The listener's host, else this machine's host name (as Kafka: ``localhost`` would make two
+        workers on two machines one)."""
         listener = self.listener
-        host = self.values["rest.advertised.host.name"] or listener.host or "localhost"
+        host = self.values["rest.advertised.host.name"] or _reachable_host(listener.host)
         port = self.values["rest.advertised.port"] or listener.port
         return f"{host}:{port}"
+
+    def grpc_advertised_host(self) -> str:
+        """The host other roles reach this role's gRPC server at."""
+        return self.values["grpc.advertised.host"] or _reachable_host(self.values["grpc.host"])

@@ -99,7 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_argument("--workers", type=int, default=2, help="number of worker processes")
     cluster.add_argument("--group-id", default="connect-cluster")
     cluster.add_argument("--bootstrap-servers", help="use this Kafka cluster instead of an embedded broker")
-    cluster.add_argument("--rest-port", type=int, default=8083, help="gateway REST port (0: a free port)")
+    cluster.add_argument(
+        "--rest-port",
+        type=int,
+        default=8083,
+        help="the gateway's REST port; with --no-gateway the first worker's, the next ones counting up "
+        "(0: free ports)",
+    )
+    cluster.add_argument(
+        "--no-gateway",
+        dest="gateway",
+        action="store_false",
+        help="no separate gateway: the workers alone serve the REST API (each serves it either way)",
+    )
     cluster.add_argument("--workdir", default=None, help="where logs go (default: a new temporary directory)")
     cluster.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="config for every role (repeatable)"

@@ -38,6 +38,8 @@ class RoleProcess:
     process: subprocess.Popen[bytes]
     log_path: Path
     port: int
+    # The REST port of a worker or the gateway (a worker's gRPC port is ``port``).
+    rest_port: int | None = None
     backoff: RestartBackoff = field(default_factory=RestartBackoff)
 
     @property
@@ -46,6 +48,11 @@ class RoleProcess:
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    @property
+    def worker_id(self) -> str:
+        """A launched worker's id in the group: its advertised REST address (loopback here)."""
+        return f"127.0.0.1:{self.rest_port}"
 
     def log_tail(self, lines: int = 30) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -59,6 +66,9 @@ class LocalCluster:
     bootstrap_servers: str | None = None
     rest_port: int = 0
     settings: Mapping[str, str] = field(default_factory=dict)
+    # Also a separate gateway, on ``rest_port``; without it the workers serve REST from ``rest_port``
+    # up (the seeds' layout: 8083, 8084, ...), and every worker serves REST in either shape.
+    with_gateway: bool = True
     start_timeout_s: float = 60.0
     # The children get SIGTERM when the launcher's thread dies (``connectd cluster`` killed): only
     # for a launcher that spawns from one long-lived thread, as the kernel ties it to that thread.
@@ -78,8 +88,9 @@ class LocalCluster:
 
     @property
     def rest_url(self) -> str:
-        assert self.gateway is not None
-        return f"http://127.0.0.1:{self.gateway.port}"
+        """The gateway's REST API, else the first worker's."""
+        process = self.gateway or self.workers[0]
+        return f"http://127.0.0.1:{process.rest_port}"
 
     def base(self) -> dict[str, str]:
         """Every role's settings: the broker, and store topics sized for a one-broker cluster."""
@@ -122,7 +133,9 @@ class LocalCluster:
                 self.add_worker(wait=False)
             for worker in self.workers:
                 self._wait_port(worker)
-            self.start_gateway()
+            if self.with_gateway:
+                self.start_gateway()
+            self._wait_rest()
         except BaseException:
             self.stop()
             raise
@@ -133,13 +146,20 @@ class LocalCluster:
         rest_port = self.rest_port or free_port()
         config = {**self.common(), "listeners": f"http://127.0.0.1:{rest_port}"}
         self.gateway = self._spawn("gateway", "gateway", config, rest_port)
+        self.gateway.rest_port = rest_port
         self._wait_rest()
         return self.gateway
 
     def add_worker(self, wait: bool = True, extra: Mapping[str, str] | None = None) -> RoleProcess:
+        """A worker, serving gRPC and its own REST API (on ``rest_port`` + its number - 1 without a
+        gateway when ``rest_port`` is set, else on a free port)."""
         self._worker_seq += 1
-        config = {**self.common(), "grpc.host": "127.0.0.1", **(extra or {})}
+        seeds_layout = not self.with_gateway and self.rest_port
+        rest_port = self.rest_port + self._worker_seq - 1 if seeds_layout else free_port()
+        listener = {"listeners": f"http://127.0.0.1:{rest_port}"}
+        config = {**self.common(), "grpc.host": "127.0.0.1", **listener, **(extra or {})}
         worker = self._spawn("worker", f"worker-{self._worker_seq}", config)
+        worker.rest_port = rest_port
         self.workers.append(worker)
         if wait:
             self._wait_port(worker)
@@ -240,18 +260,18 @@ class LocalCluster:
         raise RuntimeError(f"{process.name} did not listen on port {process.port} in {self.start_timeout_s}s")
 
     def _wait_rest(self) -> None:
-        assert self.gateway is not None
+        process = self.gateway or self.workers[0]
         deadline = time.monotonic() + self.start_timeout_s
         while time.monotonic() < deadline:
-            if not self.gateway.alive():
-                raise RuntimeError(f"gateway exited:\n{self.gateway.log_tail()}")
+            if not process.alive():
+                raise RuntimeError(f"{process.name} exited:\n{process.log_tail()}")
             try:
                 with urllib.request.urlopen(self.rest_url + "/", timeout=2) as response:
                     if response.status == 200:
                         return
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError(f"gateway REST API at {self.rest_url} not ready in {self.start_timeout_s}s")
+        raise RuntimeError(f"REST API at {self.rest_url} not ready in {self.start_timeout_s}s")
 
 
 def _child_env() -> dict[str, str]:
@@ -270,6 +290,7 @@ def run_cluster(args: argparse.Namespace) -> int:
         bootstrap_servers=args.bootstrap_servers,
         rest_port=args.rest_port,
         settings=parse_overrides(args.set),
+        with_gateway=args.gateway,
         die_with_launcher=True,
     )
     stop = threading.Event()
@@ -284,7 +305,8 @@ def run_cluster(args: argparse.Namespace) -> int:
         print(f"broker        pid {cluster.broker.pid:<8} {cluster.bootstrap_servers} (embedded tansu)")
         print("              memory only: stopping the cluster loses every record; use --bootstrap-servers")
     for process in cluster.processes:
-        print(f"{process.name:<13} pid {process.pid:<8} port {process.port}  log {process.log_path}")
+        rest = f" rest {process.rest_port}" if process.rest_port and process.role == "worker" else ""
+        print(f"{process.name:<13} pid {process.pid:<8} port {process.port}{rest}  log {process.log_path}")
     restart = "restarted with backoff" if args.restart else "left down (--no-restart)"
     print(f"REST API: {cluster.rest_url}   (a process that dies is {restart}; Ctrl-C stops all)", flush=True)
     try:

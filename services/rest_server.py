@@ -55,8 +55,8 @@ def bind_listener(listener: Listener) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise ListenerBindError(
-            f"cannot listen on {listener}: {exc.strerror or exc} "
-            "(is another worker running? set listeners=http://host:port to a free port)"
+            f"cannot listen on {listener} for the REST API: {exc.strerror or exc} (another worker on this "
+            "node? each needs its own rest.port, or listeners=http://host:port)"
         ) from None
     sock.listen(128)
     sock.set_inheritable(True)

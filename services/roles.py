@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
@@ -24,6 +25,14 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, str]:
     return overrides
 
 
+def warn_removed_keys(config: WorkerConfig) -> None:
+    for key in config.removed_keys():
+        logging.getLogger("connectd.config").warning(
+            "%s has no effect: Kafka removed it (3.0); connectd writes its internal topics in Connect's JSON",
+            key,
+        )
+
+
 def load_role_config(path: str | None, overrides: Sequence[str]) -> WorkerConfig:
     props = load_properties(path) if path else {}
     return WorkerConfig({**props, **parse_overrides(overrides)})
@@ -36,7 +45,10 @@ def run_role(role: str, main: RoleMain, path: str | None, overrides: Sequence[st
     except (ConfigFileError, ValueError) as exc:
         print(f"connectd {role}: {path or 'config'}: {exc}", file=sys.stderr)
         return 2
-    configure_logging(role, str(config.listener.port if role == "gateway" else config.grpc_listen_port(role)))
+    # Tagged by the port that names the process: REST for the gateway and workers, gRPC otherwise.
+    rest_named = role in ("gateway", "worker")
+    configure_logging(role, str(config.listener.port if rest_named else config.grpc_listen_port(role)))
+    warn_removed_keys(config)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

@@ -22,6 +22,7 @@ from connectd.storage.file_offsets import FileOffsetBackend
 from gateway.app import create_app
 from services.logs import configure_logging
 from services.rest_server import RestServer, bind_listener
+from services.roles import warn_removed_keys
 
 log = logging.getLogger("connectd.standalone")
 
@@ -80,6 +81,7 @@ def run_standalone(worker_properties: str, connector_files: list[str]) -> int:
     sock = bind_listener(listener)
     worker_id = config.advertised_host_port
     configure_logging("standalone", worker_id)
+    warn_removed_keys(config)
 
     broker: EmbeddedBroker | None = None
     if not config.bootstrap_servers:

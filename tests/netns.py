@@ -12,6 +12,7 @@ import ctypes
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import uuid
@@ -43,6 +44,11 @@ class NetNamespace:
         self.processes: list[subprocess.Popen[bytes]] = []
         try:
             self._ip("link", "set", "lo", "up")
+            # Servers bound to all interfaces advertise this machine's name: it must resolve to an
+            # address that exists in here too.
+            address = socket.gethostbyname(socket.gethostname())
+            if not address.startswith("127."):
+                self._ip("addr", "add", f"{address}/32", "dev", "lo")
         except BaseException:
             self.close()
             raise

@@ -20,7 +20,8 @@ A source connector in a few lines::
         def stop(self): pass
 
 Register it under the ``connectd.plugins`` entry-point group, or drop the file in a ``plugin.path``
-directory. The names below are the stable surface; a test checks the list.
+directory. Transformations and predicates (:class:`Transformation`, :class:`Predicate`) are found
+the same way. The names below are the stable surface; a test checks the list.
 """
 
 from connectd.api.config import (
@@ -59,9 +60,22 @@ from connectd.api.schema import (
     Schema,
     SchemaAndValue,
     SchemaType,
+    date_schema,
+    decimal_schema,
     struct_schema,
+    time_schema,
+    timestamp_schema,
 )
-from connectd.api.task import OffsetReader, SinkTask, SinkTaskContext, SourceTask, SourceTaskContext, Task
+from connectd.api.task import (
+    ErrantRecordReporter,
+    OffsetReader,
+    SinkTask,
+    SinkTaskContext,
+    SourceTask,
+    SourceTaskContext,
+    Task,
+)
+from connectd.api.transforms import ConnectRecord, Predicate, Transformation, new_record
 
 __all__ = [
     "BOOLEAN_SCHEMA",
@@ -81,11 +95,13 @@ __all__ = [
     "ConfigType",
     "ConfigValue",
     "ConnectError",
+    "ConnectRecord",
     "Connector",
     "ConnectorContext",
     "ConnectorTransactionBoundaries",
     "Converter",
     "DataError",
+    "ErrantRecordReporter",
     "ExactlyOnceSupport",
     "Field",
     "Header",
@@ -93,6 +109,7 @@ __all__ = [
     "MissingConfigError",
     "OffsetReader",
     "Password",
+    "Predicate",
     "Range",
     "Recommender",
     "RecordMetadata",
@@ -111,10 +128,16 @@ __all__ = [
     "Task",
     "TopicPartition",
     "TransactionContext",
+    "Transformation",
     "ValidString",
     "Width",
+    "date_schema",
+    "decimal_schema",
+    "new_record",
     "non_empty_string",
     "non_empty_string_without_control_chars",
     "non_null",
     "struct_schema",
+    "time_schema",
+    "timestamp_schema",
 ]

@@ -95,9 +95,10 @@ def parse_value(name: str, type_: ConfigType, value: Any) -> Any:
                     return text.lower() == "true"
                 raise ConfigError(name, value, "Expected value to be either true or false")
             case ConfigType.STRING:
-                return value if isinstance(value, str) else str(value)
+                # Kafka trims string and password values (ConfigDef.parseType).
+                return text if isinstance(text, str) else str(text)
             case ConfigType.PASSWORD:
-                return Password(value)
+                return Password(text) if isinstance(text, str) else Password(value)
             case ConfigType.CLASS:
                 return text if isinstance(text, str) else f"{text.__module__}.{text.__qualname__}"
             case ConfigType.SHORT | ConfigType.INT | ConfigType.LONG:
@@ -255,6 +256,24 @@ class ConfigDef:
             ConfigKey(**{**{s: getattr(k, s) for s in ConfigKey.__slots__}, "name": prefix + k.name})
             for k in self._keys.values()
         )
+
+    def embedded(self, prefix: str, group: str, first_order: int) -> ConfigDef:
+        """The keys renamed ``prefix + name``, in ``group`` and numbered from ``first_order`` (how a
+        connector config shows each transformation's and predicate's own keys)."""
+        return ConfigDef(
+            ConfigKey(
+                **{
+                    **{s: getattr(k, s) for s in ConfigKey.__slots__},
+                    "name": prefix + k.name,
+                    "group": group,
+                    "order_in_group": first_order + i,
+                }
+            )
+            for i, k in enumerate(self._keys.values())
+        )
+
+    def without(self, *names: str) -> ConfigDef:
+        return ConfigDef(k for n, k in self._keys.items() if n not in names)
 
     def parse(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """Typed values for every defined key; raises :class:`ConfigError` naming the first bad key."""

@@ -2,6 +2,12 @@
 
 A value travels with an optional :class:`Schema`. ``STRUCT`` values are plain ``dict`` objects whose
 keys are the schema's field names; ``BYTES`` values are ``bytes``.
+
+Kafka's logical types are schemas with a well-known ``name`` over a primitive type, with Python
+values: Decimal (BYTES, parameter ``scale``) holds :class:`decimal.Decimal`; Date (INT32, days since
+the epoch) holds :class:`datetime.date`; Time (INT32, milliseconds since midnight) holds
+:class:`datetime.time`; Timestamp (INT64, milliseconds since the epoch) holds a UTC
+:class:`datetime.datetime`. Converters turn them into their primitive form and back.
 """
 
 from __future__ import annotations
@@ -73,6 +79,35 @@ class SchemaAndValue:
 NULL_SCHEMA_AND_VALUE = SchemaAndValue(None, None)
 
 
+DECIMAL_LOGICAL_NAME = "org.apache.kafka.connect.data.Decimal"
+DECIMAL_SCALE_PARAMETER = "scale"
+DATE_LOGICAL_NAME = "org.apache.kafka.connect.data.Date"
+TIME_LOGICAL_NAME = "org.apache.kafka.connect.data.Time"
+TIMESTAMP_LOGICAL_NAME = "org.apache.kafka.connect.data.Timestamp"
+
+
+def decimal_schema(scale: int, optional: bool = False) -> Schema:
+    return Schema(
+        SchemaType.BYTES,
+        optional=optional,
+        name=DECIMAL_LOGICAL_NAME,
+        version=1,
+        parameters=((DECIMAL_SCALE_PARAMETER, str(scale)),),
+    )
+
+
+def date_schema(optional: bool = False) -> Schema:
+    return Schema(SchemaType.INT32, optional=optional, name=DATE_LOGICAL_NAME, version=1)
+
+
+def time_schema(optional: bool = False) -> Schema:
+    return Schema(SchemaType.INT32, optional=optional, name=TIME_LOGICAL_NAME, version=1)
+
+
+def timestamp_schema(optional: bool = False) -> Schema:
+    return Schema(SchemaType.INT64, optional=optional, name=TIMESTAMP_LOGICAL_NAME, version=1)
+
+
 def struct_schema(name: str | None, *fields: tuple[str, Schema], optional: bool = False) -> Schema:
     """Build a STRUCT schema from ``(field name, schema)`` pairs."""
     return Schema(
@@ -86,6 +121,9 @@ def struct_schema(name: str | None, *fields: tuple[str, Schema], optional: bool 
 __all__ = [
     "BOOLEAN_SCHEMA",
     "BYTES_SCHEMA",
+    "DATE_LOGICAL_NAME",
+    "DECIMAL_LOGICAL_NAME",
+    "DECIMAL_SCALE_PARAMETER",
     "FLOAT64_SCHEMA",
     "INT32_SCHEMA",
     "INT64_SCHEMA",
@@ -94,9 +132,15 @@ __all__ = [
     "OPTIONAL_INT64_SCHEMA",
     "OPTIONAL_STRING_SCHEMA",
     "STRING_SCHEMA",
+    "TIMESTAMP_LOGICAL_NAME",
+    "TIME_LOGICAL_NAME",
     "Field",
     "Schema",
     "SchemaAndValue",
     "SchemaType",
+    "date_schema",
+    "decimal_schema",
     "struct_schema",
+    "time_schema",
+    "timestamp_schema",
 ]

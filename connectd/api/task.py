@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future
 from typing import Any, Protocol
 
 from connectd.api.exactly_once import TransactionContext
@@ -27,8 +28,20 @@ class SourceTaskContext(Protocol):
     transaction_context: TransactionContext | None
 
 
+class ErrantRecordReporter(Protocol):
+    """KIP-610: how a sink task hands over a record it cannot write, instead of failing."""
+
+    def report(self, record: SinkRecord, error: BaseException) -> Future[None]:
+        """Report ``record`` (as given to ``put``) under the connector's error tolerance: logged,
+        sent to the dead letter queue if one is configured, counted; with ``errors.tolerance=none``
+        the task fails. The future completes once the DLQ write is acknowledged; the runtime waits
+        for every outstanding one before it commits the record's offset."""
+
+
 class SinkTaskContext(Protocol):
     config: Mapping[str, str]
+    #: Set when the connector tolerates errors or has a DLQ (``None`` otherwise, as in Kafka).
+    errant_record_reporter: ErrantRecordReporter | None
 
     def assignment(self) -> set[TopicPartition]:
         """The topic partitions currently assigned to this task."""

@@ -10,6 +10,8 @@ from connectd.api import (
     ConfigDef,
     ConfigType,
     Importance,
+    Schema,
+    SchemaType,
     SinkConnector,
     SinkRecord,
     SinkTask,
@@ -30,9 +32,27 @@ def _config_def() -> ConfigDef:
     )
 
 
-def _render(value: object) -> str:
+def _render(value: object, schema: Schema | None = None) -> str:
+    """A value as Kafka's FileStreamSink writes it (Java's ``toString``): ``{a=1, b=true}`` for a map,
+    ``Struct{a=1,b=true}`` for a struct, ``[1, 2]`` for a list, ``null``, ``true``."""
     if isinstance(value, bytes | bytearray):
         return bytes(value).decode("utf-8", errors="replace")
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        if schema is not None and schema.type is SchemaType.STRUCT:
+            fields = {f.name: f.schema for f in schema.fields}
+            shown = ",".join(f"{k}={_render(v, fields.get(k))}" for k, v in value.items() if v is not None)
+            return f"Struct{{{shown}}}"
+        inner = schema.value_schema if schema is not None else None
+        return "{" + ", ".join(f"{_render(k)}={_render(v, inner)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        inner = schema.value_schema if schema is not None else None
+        return "[" + ", ".join(_render(v, inner) for v in value) + "]"
     return str(value)
 
 
@@ -56,7 +76,7 @@ class FileStreamSinkTask(SinkTask):
     def put(self, records: list[SinkRecord]) -> None:
         # Written through: lines are in the file once put() returns, as with Kafka's
         # FileStreamSinkTask (whose PrintStream writes every record to the file at once).
-        data = memoryview("".join(f"{_render(r.value)}\n" for r in records).encode("utf-8"))
+        data = memoryview("".join(f"{_render(r.value, r.value_schema)}\n" for r in records).encode("utf-8"))
         while data:
             data = data[os.write(self._fd, data) :]
 

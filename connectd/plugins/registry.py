@@ -1,4 +1,5 @@
-"""Finds connector and converter plugins and resolves the names configs use for them.
+"""Finds connector, converter, transformation and predicate plugins and resolves the names configs
+use for them.
 
 Sources: the ``connectd.plugins`` entry-point group (the built-ins register there too) and the
 directories of ``plugin.path``, whose Python modules and packages are imported and scanned. A plugin
@@ -13,6 +14,7 @@ import importlib
 import importlib.metadata
 import inspect
 import logging
+import pkgutil
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from types import ModuleType
 
 from connectd.api.connector import Connector, SinkConnector, SourceConnector
 from connectd.api.converter import Converter
+from connectd.api.transforms import Predicate, Transformation
 from connectd.errors import BadRequestError
 
 log = logging.getLogger(__name__)
@@ -33,7 +36,7 @@ _SUFFIXES = ("Connector", "Converter")
 class Plugin:
     cls: type
     class_name: str
-    type: str  # source | sink | converter
+    type: str  # source | sink | converter | transformation | predicate
 
     @property
     def version(self) -> str:
@@ -56,6 +59,10 @@ def _plugin_type(cls: type) -> str | None:
         return "sink"
     if issubclass(cls, Converter):
         return "converter"
+    if issubclass(cls, Transformation):
+        return "transformation"
+    if issubclass(cls, Predicate):
+        return "predicate"
     return None
 
 
@@ -78,7 +85,11 @@ class PluginRegistry:
         registry = cls()
         for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             try:
-                registry.register(entry_point.load())
+                loaded = entry_point.load()
+                if isinstance(loaded, ModuleType):
+                    registry.register_package(loaded)
+                else:
+                    registry.register(loaded)
             except Exception:
                 log.exception("cannot load plugin entry point %s", entry_point.value)
         for directory in plugin_path:
@@ -108,6 +119,15 @@ class PluginRegistry:
                 continue
             self._register_module(module)
 
+    def register_package(self, package: ModuleType) -> None:
+        """Every plugin defined in a package's modules (an entry point may name a whole package)."""
+        self._register_module(package)
+        for info in pkgutil.walk_packages(getattr(package, "__path__", []), f"{package.__name__}."):
+            module = importlib.import_module(info.name)
+            for _, obj in inspect.getmembers(module, inspect.isclass):
+                if obj.__module__ == module.__name__ and _plugin_type(obj):
+                    self.register(obj)
+
     def _register_module(self, module: ModuleType) -> None:
         for _, obj in inspect.getmembers(module, inspect.isclass):
             if obj.__module__.split(".")[0] == module.__name__.split(".")[0] and _plugin_type(obj):
@@ -116,7 +136,7 @@ class PluginRegistry:
     def register(self, cls: type) -> None:
         kind = _plugin_type(cls)
         if kind is None:
-            raise TypeError(f"{cls!r} is not a concrete Connector or Converter")
+            raise TypeError(f"{cls!r} is not a concrete Connector, Converter, Transformation or Predicate")
         class_name = f"{cls.__module__}.{cls.__qualname__}"
         self._plugins[class_name] = Plugin(cls, class_name, kind)
         self._rebuild_aliases()
@@ -163,6 +183,13 @@ class PluginRegistry:
                 f"Invalid value {name} for configuration {key}: Class {name} could not be found; "
                 f"available converters are: {available}"
             )
+        return plugin.cls
+
+    def transform_class(self, name: str, kind: str) -> type:
+        """The Transformation (``kind="transformation"``) or Predicate class a ``type`` key names."""
+        plugin = self.find(name)
+        if plugin is None or plugin.type != kind:
+            raise UnknownPluginError(f"Class {name} could not be found.")
         return plugin.cls
 
     def connector_type(self, name: str) -> str:

@@ -67,9 +67,7 @@ class Version:
     def _compare(self, other: Version) -> int:
         mine, theirs = _items(self.text), _items(other.text)
         for i in range(max(len(mine), len(theirs))):
-            result = _compare_item(
-                mine[i] if i < len(mine) else None, theirs[i] if i < len(theirs) else None
-            )
+            result = _compare_item(mine[i] if i < len(mine) else None, theirs[i] if i < len(theirs) else None)
             if result:
                 return result
         return 0
@@ -134,8 +132,10 @@ def _restriction(spec: str, whole: str) -> Restriction:
     low_text, high_text = (part.strip() for part in inner.split(",", 1))
     low = Version(low_text) if low_text else None
     high = Version(high_text) if high_text else None
-    if low is not None and high is not None and (
-        high < low or (high == low and not (lower_inclusive and upper_inclusive))
+    if (
+        low is not None
+        and high is not None
+        and (high < low or (high == low and not (lower_inclusive and upper_inclusive)))
     ):
         raise InvalidVersionSpecError(f"Range defies version ordering: {whole}")
     return Restriction(low, lower_inclusive, high, upper_inclusive)

@@ -247,6 +247,12 @@ def _sink_only() -> ConfigDef:
         width=Width.LONG,
         display_name="Topics regex",
     )
+    return d
+
+
+def _dead_letter_queue() -> ConfigDef:
+    """Kafka's sink DLQ keys; connectd reads them for source connectors too."""
+    d = ConfigDef()
     d.define(
         DLQ_TOPIC,
         ConfigType.STRING,
@@ -393,6 +399,53 @@ def _topic_creation_default() -> ConfigDef:
     return d
 
 
+def topic_creation_group_def(group: str) -> ConfigDef:
+    """KIP-158's keys of a group named in ``topic.creation.groups``; its partitions and replication
+    factor default to the default group's."""
+    prefix = f"topic.creation.{group}."
+    d = ConfigDef()
+    for order, (key, type_, default, validator, doc, display) in enumerate(
+        (
+            ("include", ConfigType.LIST, [], _regex_list,
+             "Regular expressions of the topics this group's settings apply to.",
+             "Inclusion Topic Pattern for"),
+            ("exclude", ConfigType.LIST, [], _regex_list,
+             "Regular expressions of topics excluded from this group (exclusion wins).",
+             "Exclusion Topic Pattern for"),
+            ("replication.factor", ConfigType.SHORT, None, _replication_factor_or_none,
+             "Replication factor of this group's topics (default: the default group's).",
+             "Replication Factor for Topics in"),
+            ("partitions", ConfigType.INT, None, _partitions_or_none,
+             "Partition count of this group's topics (default: the default group's).",
+             "Partition Count for Topics in"),
+        ),
+        start=1,
+    ):  # fmt: skip
+        d.define(
+            prefix + key, type_, default, validator=validator, importance=Importance.LOW, documentation=doc,
+            group=group, order_in_group=order, width=Width.LONG, display_name=f"{display} {group}",
+        )  # fmt: skip
+    return d
+
+
+def _regex_list(name: str, value: object) -> None:
+    for pattern in value if isinstance(value, list) else []:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(name, value, f"Syntax error in regular expression: {exc}") from None
+
+
+def _replication_factor_or_none(name: str, value: object) -> None:
+    if value is not None:
+        _replication_factor(name, value)
+
+
+def _partitions_or_none(name: str, value: object) -> None:
+    if value is not None:
+        _partitions(name, value)
+
+
 def unique_aliases(name: str, value: object) -> None:
     """``transforms``/``predicates``: each alias once (Kafka prints the list as ``[a, a]``)."""
     aliases = list(value) if isinstance(value, list) else []
@@ -425,8 +478,8 @@ def _partitions(name: str, value: object) -> None:
 
 
 COMMON_DEF = _common()
-SINK_DEF = COMMON_DEF.merged(_sink_only())
-SOURCE_DEF = COMMON_DEF.merged(_source_only())
+SINK_DEF = COMMON_DEF.merged(_sink_only()).merged(_dead_letter_queue())
+SOURCE_DEF = COMMON_DEF.merged(_dead_letter_queue()).merged(_source_only())
 TOPIC_CREATION_DEF = _topic_creation_default()
 
 
@@ -438,9 +491,18 @@ def framework_def(connector_type: str, config: dict[str, str | None] | None = No
         if config and any(
             k.startswith(TOPIC_CREATION_PREFIX) and k != "topic.creation.groups" for k in config
         ):
-            return SOURCE_DEF.merged(TOPIC_CREATION_DEF)
+            definition = SOURCE_DEF.merged(TOPIC_CREATION_DEF)
+            for group in creation_groups(config):
+                definition = definition.merged(topic_creation_group_def(group))
+            return definition
         return SOURCE_DEF
     return COMMON_DEF
+
+
+def creation_groups(config: Mapping[str, str | None]) -> list[str]:
+    """The named groups of ``topic.creation.groups``, in order (``default`` is implicit)."""
+    raw = config.get("topic.creation.groups") or ""
+    return [g for g in dict.fromkeys(s.strip() for s in raw.split(",")) if g and g != "default"]
 
 
 def with_name(config: Mapping[str, str], name: str) -> dict[str, str]:

@@ -293,7 +293,7 @@ class ConnectorOffsetsManager:
     def _group(self, info: ConnectorInfo) -> ConsumerGroupOffsets:
         group = client_configs.consumer_config(self._worker_config, info.config, info.name, "")["group.id"]
         admin = client_configs.admin_config(self._worker_config, info.config)
-        return ConsumerGroupOffsets(admin, group, info.name, self._timeout_s)
+        return ConsumerGroupOffsets(admin, group, info.name, self._timeout_s, self._worker_config.topic_names)
 
     def _hook(self, info: ConnectorInfo, kind: ConnectorType, offsets: Any) -> bool:
         """The connector's ``alter_offsets`` (a None offset is a reset): True if it took care of

@@ -19,11 +19,15 @@ def list_plugins(registry: PluginRegistry, connectors_only: bool) -> list[Plugin
     converters = registry.plugins(("converter",))
     infos += [PluginInfo(p.class_name, "converter", p.version) for p in converters]
     infos += [PluginInfo(p.class_name, "header_converter", p.version) for p in converters]
+    infos += [
+        PluginInfo(p.class_name, p.type, p.version) for p in registry.plugins(("transformation", "predicate"))
+    ]
     return sort_plugins(infos, connectors_only)
 
 
 def sort_plugins(plugins: Iterable[PluginInfo], connectors_only: bool) -> list[PluginInfo]:
-    """Connect's order: sinks, sources, then converters and header converters, each by class name."""
+    """Connect's order: sinks, sources, converters, header converters, transformations, predicates,
+    each by class name."""
     wanted = _PLUGIN_ORDER[:2] if connectors_only else _PLUGIN_ORDER
     unique = {(p.type, p.class_name): p for p in plugins if p.type in wanted}
     return sorted(unique.values(), key=lambda p: (wanted.index(p.type), p.class_name))

@@ -13,6 +13,7 @@ from confluent_kafka.admin import AdminClient
 
 from connectd.api import TopicPartition
 from connectd.errors import ConnectdError
+from connectd.stream_paths import TopicNames
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,17 @@ def _error_code(exc: BaseException) -> Any:
 class ConsumerGroupOffsets:
     """The consumer group of one sink connector, over its own admin client."""
 
-    def __init__(self, admin_config: Mapping[str, str], group: str, connector: str, timeout_s: float) -> None:
+    def __init__(
+        self,
+        admin_config: Mapping[str, str],
+        group: str,
+        connector: str,
+        timeout_s: float,
+        topic_names: TopicNames | None = None,
+    ) -> None:
         self.group = group
+        # Offsets are shown and given by the user's topic names (stream paths: connectd.stream_paths).
+        self._names = topic_names or TopicNames()
         self._connector = connector
         self._timeout = timeout_s
         self._admin_config = dict(admin_config)
@@ -80,7 +90,7 @@ class ConsumerGroupOffsets:
             failure,
         )
         return {
-            TopicPartition(tp.topic, tp.partition): tp.offset
+            TopicPartition(self._names.to_user(tp.topic), tp.partition): tp.offset
             for tp in listed.topic_partitions or []
             if tp.error is None and tp.offset >= 0
         }
@@ -115,7 +125,11 @@ class ConsumerGroupOffsets:
         if not commit:
             return
         request = ConsumerGroupTopicPartitions(
-            self.group, [KafkaTopicPartition(tp.topic, tp.partition, o) for tp, o in commit.items()]
+            self.group,
+            [
+                KafkaTopicPartition(self._names.to_kafka(tp.topic), tp.partition, o)
+                for tp, o in commit.items()
+            ],
         )
         try:
             futures = self._admin.alter_consumer_group_offsets([request], request_timeout=self._timeout)

@@ -1,5 +1,6 @@
-"""Runs a SinkTask: consume as group ``connect-<name>``, convert, ``put`` in batches, commit what was
-flushed (``pre_commit``), on a timer, on revocation and at stop."""
+"""Runs a SinkTask: consume as group ``connect-<name>``, the record pipeline (converters,
+transforms), ``put`` in batches, commit what was flushed (``pre_commit``), on a timer, on
+revocation and at stop."""
 
 from __future__ import annotations
 
@@ -10,16 +11,17 @@ from collections.abc import Mapping
 from confluent_kafka import Consumer, KafkaException, Message
 from confluent_kafka import TopicPartition as KafkaTopicPartition
 
-from connectd.api.converter import Converter
-from connectd.api.errors import DataError
-from connectd.api.records import Header, SinkRecord, TopicPartition
+from connectd.api.records import SinkRecord, TopicPartition
 from connectd.api.task import SinkTask
 from connectd.runtime import connector_config as cc
 from connectd.runtime.model import TaskId
+from connectd.runtime.pipeline.errant_records import SinkErrantRecordReporter
+from connectd.runtime.pipeline.record_pipeline import SinkRecordPipeline
 from connectd.runtime.status import StatusListener
 from connectd.runtime.task_runner import TaskRunner
 from connectd.runtime.topic_creation import TopicCreator
 from connectd.runtime.topic_tracking import TopicTracker
+from connectd.stream_paths import TopicNames
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +29,11 @@ _CONSUME_TIMEOUT_S = 0.1
 
 
 class _SinkTaskContext:
-    def __init__(self, config: Mapping[str, str]) -> None:
+    def __init__(
+        self, config: Mapping[str, str], errant_record_reporter: SinkErrantRecordReporter | None
+    ) -> None:
         self.config = config
+        self.errant_record_reporter = errant_record_reporter
         self.partitions: set[TopicPartition] = set()
         self.commit_requested = False
 
@@ -49,25 +54,27 @@ class SinkTaskRunner(TaskRunner):
         worker_id: str,
         statuses: StatusListener,
         consumer_config: Mapping[str, str],
-        key_converter: Converter,
-        value_converter: Converter,
-        header_converter: Converter,
+        pipeline: SinkRecordPipeline,
+        errant_record_reporter: SinkErrantRecordReporter | None,
         batch_size: int,
         offset_flush_interval_ms: int,
+        offset_flush_timeout_ms: int = 5000,
         active_topics: TopicTracker | None = None,
         topic_creator: TopicCreator | None = None,
+        topic_names: TopicNames | None = None,
     ) -> None:
         super().__init__(task_id, task, worker_id, statuses, active_topics)
         self.task: SinkTask = task
         self._topic_creator = topic_creator
         self._task_config = dict(task_config)
         self._consumer_config = dict(consumer_config)
-        self._key_converter = key_converter
-        self._value_converter = value_converter
-        self._header_converter = header_converter
+        self._pipeline = pipeline
+        pipeline.errors.bind_stop(self._stopping)
+        self._errant = errant_record_reporter
         self._batch_size = batch_size
         self._commit_interval_s = offset_flush_interval_ms / 1000
-        self._context = _SinkTaskContext(self._task_config)
+        self._flush_timeout_s = offset_flush_timeout_ms / 1000
+        self._context = _SinkTaskContext(self._task_config, errant_record_reporter)
         self._consumer: Consumer | None = None
         self._current: dict[TopicPartition, int] = {}
         self._committed: dict[TopicPartition, int] = {}
@@ -75,13 +82,25 @@ class SinkTaskRunner(TaskRunner):
         self._closing = False
         self._consumer_paused = False
         self._callback_error: BaseException | None = None
+        # Kafka's name of a topic and the user's (stream paths map: connectd.stream_paths), both ways.
+        self._names = topic_names or TopicNames()
+        self._user_topics: dict[str, str] = {}
+
+    def _user_topic(self, kafka_topic: str) -> str:
+        topic = self._user_topics.get(kafka_topic)
+        if topic is None:
+            topic = self._user_topics[kafka_topic] = self._names.to_user(kafka_topic)
+        return topic
 
     def _subscription(self) -> list[str]:
+        """The user's topics (``topics``), or ``^``-prefixed regular expressions over Kafka's names."""
         topics = [t.strip() for t in self._task_config.get(cc.TOPICS, "").split(",") if t.strip()]
         if topics:
             return topics
-        regex = self._task_config.get(cc.TOPICS_REGEX, "").strip()
-        return ["^" + regex.removeprefix("^")]
+        regex = self._names.regex_to_kafka(
+            self._task_config.get(cc.TOPICS_REGEX, "").strip().removeprefix("^")
+        )
+        return [regex if regex.startswith("^") else "^" + regex]
 
     def execute(self) -> None:
         consumer = self._consumer = Consumer(self._consumer_config)
@@ -90,12 +109,13 @@ class SinkTaskRunner(TaskRunner):
             self.task.start(self._task_config)
             self.running()
             subscription = self._subscription()
+            kafka_names = [t if t.startswith("^") else self._names.to_kafka(t) for t in subscription]
             if self._topic_creator is not None:
                 # Named topics only: a regex subscription creates nothing, on Kafka either.
-                for topic in subscription:
+                for topic, kafka_topic in zip(subscription, kafka_names, strict=True):
                     if not topic.startswith("^"):
-                        self._topic_creator.ensure(topic)
-            consumer.subscribe(subscription, on_assign=self._on_assign, on_revoke=self._on_revoke)
+                        self._topic_creator.ensure(topic, kafka_topic)
+            consumer.subscribe(kafka_names, on_assign=self._on_assign, on_revoke=self._on_revoke)
             next_commit = time.monotonic() + self._commit_interval_s
             while not self.stopping:
                 self._apply_pause(consumer)
@@ -120,7 +140,10 @@ class SinkTaskRunner(TaskRunner):
             try:
                 self.task.stop()
             finally:
-                consumer.close()
+                try:
+                    self._pipeline.close()
+                finally:
+                    consumer.close()
 
     def _next_batch(self, consumer: Consumer) -> list[Message]:
         """Up to a batch of what the consumer has fetched, waiting only while it has nothing: like
@@ -162,7 +185,15 @@ class SinkTaskRunner(TaskRunner):
 
     def _deliver(self, messages: list[Message]) -> None:
         records: list[SinkRecord] = []
-        key_conv, value_conv = self._key_converter, self._value_converter
+        originals: list[tuple[SinkRecord, Message]] = []
+        # Offsets follow the consumed messages, not the records: a transform may drop a record or
+        # route it to another topic, and what was consumed is what gets committed.
+        positions: dict[TopicPartition, int] = {}
+        process, user_topic, record_topic = (
+            self._pipeline.process,
+            self._user_topic,
+            self.active_topics.record,
+        )
         for message in messages:
             error = message.error()
             if error is not None:
@@ -170,45 +201,34 @@ class SinkTaskRunner(TaskRunner):
                     raise KafkaException(error)
                 log.warning("task %s: consumer error: %s", self.task_id, error)
                 continue
-            topic = message.topic()
-            self.active_topics.record(topic)
-            try:
-                key = key_conv.to_connect(topic, message.key()) if message.key() is not None else None
-                value = value_conv.to_connect(topic, message.value())
-            except Exception as exc:
-                where = f"{topic}-{message.partition()} offset {message.offset()}"
-                raise DataError(f"Failed to convert the record at {where}: {exc}") from exc
-            headers = message.headers()
-            _, timestamp = message.timestamp()
-            records.append(
-                SinkRecord(
-                    topic,
-                    message.partition(),
-                    message.offset(),
-                    value.value,
-                    key=key.value if key is not None else None,
-                    key_schema=key.schema if key is not None else None,
-                    value_schema=value.schema,
-                    timestamp=timestamp if timestamp > 0 else None,
-                    headers=[Header(k, v) for k, v in headers] if headers else [],
-                )
-            )
-        if not records:
-            return
-        self.task.put(records)
-        for record in records:
-            self._current[TopicPartition(record.topic, record.partition)] = record.offset + 1
-        self.records_put += len(records)
+            topic = user_topic(message.topic())
+            record_topic(topic)
+            positions[TopicPartition(topic, message.partition())] = message.offset() + 1
+            record = process(message, topic)
+            if record is not None:
+                records.append(record)
+                if self._errant is not None:
+                    originals.append((record, message))
+        if records:
+            if self._errant is not None:
+                self._errant.remember_batch(originals)
+            self.task.put(records)
+            self.records_put += len(records)
+        self._current.update(positions)
 
     def _commit(self, partitions: set[TopicPartition], final: bool) -> None:
         current = {tp: offset for tp, offset in self._current.items() if tp in partitions}
         if not current or self._consumer is None:
             return
+        # Records reported as errant reach the dead letter queue before the offsets past them commit.
+        self._pipeline.errors.await_reports(self._flush_timeout_s)
         allowed = self.task.pre_commit(current)
         changed = {tp: o for tp, o in allowed.items() if tp in current and self._committed.get(tp) != o}
         if not changed:
             return
-        offsets = [KafkaTopicPartition(tp.topic, tp.partition, o) for tp, o in changed.items()]
+        offsets = [
+            KafkaTopicPartition(self._names.to_kafka(tp.topic), tp.partition, o) for tp, o in changed.items()
+        ]
         try:
             self._consumer.commit(offsets=offsets, asynchronous=False)
         except KafkaException as exc:
@@ -220,7 +240,7 @@ class SinkTaskRunner(TaskRunner):
 
     def _on_assign(self, consumer: Consumer, partitions: list[KafkaTopicPartition]) -> None:
         try:
-            assigned = [TopicPartition(p.topic, p.partition) for p in partitions]
+            assigned = [TopicPartition(self._user_topic(p.topic), p.partition) for p in partitions]
             self._context.partitions.update(assigned)
             log.info("task %s assigned %s", self.task_id, ", ".join(f"{t}-{p}" for t, p in assigned))
             if self._consumer_paused:
@@ -238,7 +258,7 @@ class SinkTaskRunner(TaskRunner):
         if self._closing:
             return
         try:
-            revoked = {TopicPartition(p.topic, p.partition) for p in partitions}
+            revoked = {TopicPartition(self._user_topic(p.topic), p.partition) for p in partitions}
             self._commit(revoked, final=False)
             self.task.close(sorted(revoked))
             self._context.partitions -= revoked

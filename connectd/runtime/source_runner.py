@@ -1,21 +1,24 @@
-"""Runs a SourceTask: poll, convert, produce with per-record delivery tracking, commit offsets."""
+"""Runs a SourceTask: poll, the record pipeline (transforms, converters), produce with per-record
+delivery tracking, commit offsets."""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any
 
-from confluent_kafka import KafkaError, Message, Producer
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
-from connectd.api.converter import Converter
 from connectd.api.errors import ConnectError
 from connectd.api.exactly_once import TransactionContext
 from connectd.api.records import RecordMetadata, SourceRecord
 from connectd.api.task import SourceTask
 from connectd.errors import FencedError
 from connectd.runtime.model import TaskId
+from connectd.runtime.pipeline.errors import FailedRecord, Stage, class_name
+from connectd.runtime.pipeline.record_pipeline import SourceRecordPipeline
 from connectd.runtime.status import StatusListener
 from connectd.runtime.submitted_records import SubmittedRecord, SubmittedRecords
 from connectd.runtime.task_runner import TaskRunner
@@ -50,15 +53,17 @@ class _Delivery(tuple[Any, ...]):
 
     def __call__(self, err: KafkaError | None, msg: Message) -> None:
         runner: SourceTaskRunner = self[0]
-        if err is not None:
-            runner._delivery_error = err
-            return
         handle: SubmittedRecord = self[1]
+        record: SourceRecord | None = self[
+            2
+        ]  # kept when the task overrides commit_record or errors are tolerated
+        if err is not None:
+            runner._produce_failed(handle, record, err)
+            return
         handle.acked = True
         runner.active_topics.record(msg.topic())  # like Kafka: once the broker has the record
-        record: SourceRecord | None = self[2]
-        if record is not None:  # only kept when the task overrides commit_record
-            runner.task.commit_record(record, RecordMetadata(msg.topic(), msg.partition(), msg.offset()))
+        if record is not None and runner._wants_commit_record:
+            runner.task.commit_record(record, RecordMetadata(record.topic, msg.partition(), msg.offset()))
 
 
 def produce(
@@ -86,9 +91,7 @@ class SourceTaskRunner(TaskRunner):
         worker_id: str,
         statuses: StatusListener,
         producer_config: Mapping[str, str],
-        key_converter: Converter,
-        value_converter: Converter,
-        header_converter: Converter,
+        pipeline: SourceRecordPipeline,
         offsets: OffsetBackend,
         offset_flush_interval_ms: int,
         offset_flush_timeout_ms: int,
@@ -100,9 +103,8 @@ class SourceTaskRunner(TaskRunner):
         self.task: SourceTask = task
         self._task_config = dict(task_config)
         self._producer_config = dict(producer_config)
-        self._key_converter = key_converter
-        self._value_converter = value_converter
-        self._header_converter = header_converter
+        self._pipeline = pipeline
+        pipeline.errors.bind_stop(self._stopping)
         self._offsets = offsets
         self._flush_interval_s = offset_flush_interval_ms / 1000
         self._flush_timeout_s = offset_flush_timeout_ms / 1000
@@ -113,11 +115,24 @@ class SourceTaskRunner(TaskRunner):
         self._wants_commit_record = type(task).commit_record is not SourceTask.commit_record
         # This copy of the task: the offset store refuses its commits once a newer copy claimed it.
         self._claim = TaskClaim(task_id, epoch, worker_id)
+        # Tolerated errors: a produce failure is reported with the record, so it is kept in flight.
+        self._keep_records = self._wants_commit_record or pipeline.errors.settings.tolerate_all
         self.records_sent = 0
+        self._task_lifecycle = threading.Lock()
+        self._task_started = self._task_stop_called = False
 
     def request_stop(self) -> None:
         super().request_stop()
         # Like Kafka: stop() is called from the stopping thread so a blocked poll() can return.
+        self._stop_task_once()
+
+    def _stop_task_once(self) -> None:
+        """``task.stop()`` once, and only after ``start()`` returned: a stop requested during start
+        is carried out by the task's own thread when start returns (``execute``'s exit)."""
+        with self._task_lifecycle:
+            if not self._task_started or self._task_stop_called:
+                return
+            self._task_stop_called = True
         try:
             self.task.stop()
         except Exception:
@@ -152,14 +167,20 @@ class SourceTaskRunner(TaskRunner):
                 log.warning(
                     "task %s: %d records unacknowledged at stop; not committed", self.task_id, remaining
                 )
-            if not self.fenced:
-                self.commit_offsets()
+            try:
+                if not self.fenced:
+                    self.commit_offsets()
+            finally:
+                self._stop_task_once()
+                self._pipeline.close()
         self._raise_delivery_error()
 
     def _start_task(self, transaction_context: TransactionContext | None = None) -> None:
         reader = ConnectorOffsetReader(self._offsets, self.task_id.connector)
         self.task.initialize(_SourceTaskContext(reader, self._task_config, transaction_context))
         self.task.start(self._task_config)
+        with self._task_lifecycle:
+            self._task_started = True
         self.running()
 
     def _raise_delivery_error(self) -> None:
@@ -168,46 +189,47 @@ class SourceTaskRunner(TaskRunner):
 
     def _send(self, producer: Producer, records: list[SourceRecord]) -> None:
         # Per-record work is most of a source task's cost: attribute lookups are hoisted out of the loop.
-        serialize, submit = self._serialize, self._submitted.submit
-        keep_record = self._wants_commit_record
+        process, submit, creator = self._pipeline.process, self._submitted.submit, self._topic_creator
+        keep_record = self._keep_records
         for record in records:
-            topic, value, key, kwargs = serialize(record)
             handle = submit(record.source_partition, record.source_offset)
+            out = process(record)
+            if out is None:
+                self._dropped(handle, record)
+                continue
+            if creator is not None:
+                creator.ensure(out.topic, out.kafka_topic)
             produce(
                 producer,
-                topic,
-                value,
-                key,
+                out.kafka_topic,
+                out.value,
+                out.key,
                 _Delivery((self, handle, record if keep_record else None)),
-                kwargs,
+                out.kwargs,
             )
         self.records_sent += len(records)
 
-    def _serialize(self, record: SourceRecord) -> tuple[str, Any, Any, dict[str, Any]]:
-        """What the producer sends for ``record``: topic, value and key bytes, and the optional
-        partition, timestamp and headers. Its topic is created first if a rule says so."""
-        topic = record.topic
-        if self._topic_creator is not None:
-            self._topic_creator.ensure(topic)
+    def _dropped(self, handle: SubmittedRecord, record: SourceRecord) -> None:
+        """A record a transform dropped or the error handling skipped: done, its offset committable."""
+        handle.acked = True
+        if self._wants_commit_record:
+            self.task.commit_record(record, None)
+
+    def _produce_failed(self, handle: SubmittedRecord, record: SourceRecord | None, err: KafkaError) -> None:
+        """KIP-779: with ``errors.tolerance=all`` a record Kafka refused is reported and skipped;
+        otherwise the task fails on it."""
+        if record is None or not self._pipeline.errors.settings.tolerate_all:
+            self._delivery_error = err
+            return
+        error = KafkaException(err)
+        failure = FailedRecord(
+            Stage.KAFKA_PRODUCE, class_name(Producer), error, str(self.task_id), record.topic, None, record
+        )
         try:
-            key = (
-                None
-                if record.key is None
-                else self._key_converter.from_connect(topic, record.key_schema, record.key)
-            )
-            value = self._value_converter.from_connect(topic, record.value_schema, record.value)
-        except Exception as exc:
-            raise ConnectError(f"Failed to convert a record for topic {topic}: {exc}") from exc
-        kwargs: dict[str, Any] = {}
-        if record.partition is not None:
-            kwargs["partition"] = record.partition
-        if record.timestamp is not None:
-            kwargs["timestamp"] = record.timestamp
-        if record.headers:
-            kwargs["headers"] = [
-                (h.key, self._header_converter.from_connect(topic, h.schema, h.value)) for h in record.headers
-            ]
-        return topic, value, key, kwargs
+            self._pipeline.errors.report_failed(failure)
+        except Exception as exc:  # the callback must not raise into librdkafka
+            log.error("task %s: reporting a failed produce failed: %s", self.task_id, exc)
+        self._dropped(handle, record)
 
     def _commit_if_due(self, next_flush: float) -> float:
         """Commit when ``next_flush`` passed; the next one's time."""
@@ -219,6 +241,8 @@ class SourceTaskRunner(TaskRunner):
     def commit_offsets(self) -> None:
         """Write every committable offset to the store; keep them for a retry if the write fails. A
         stale copy's commit is refused (FencedError): it ends the task at once, with no final commit."""
+        # Reported records reach the dead letter queue before the offsets past them are committed.
+        self._pipeline.errors.await_reports(self._flush_timeout_s)
         self._unwritten.update(self._submitted.committable())
         try:
             # With nothing to commit, ask the store anyway: a stale copy must not run on for free.

@@ -2,10 +2,10 @@
 
 Two rules, in Kafka's order:
 
-* KIP-158's default group: when the worker allows it (``topic.creation.enable``) and a source
-  connector sets ``topic.creation.default.partitions`` and ``.replication.factor``, every topic it
-  produces to that matches ``topic.creation.default.include`` and not ``.exclude`` is created with
-  those settings.
+* KIP-158's groups: when the worker allows it (``topic.creation.enable``) and a source connector
+  sets ``topic.creation.default.partitions`` and ``.replication.factor``, a topic it produces to is
+  created with the settings of the first group, in ``topic.creation.groups`` order and then
+  ``default``, whose ``include`` matches it and whose ``exclude`` does not.
 * The broker's own auto-creation, done by connectd instead: with ``auto.create.topics.partitions``
   set on the worker, any other topic a producer or consumer of a connector would have the broker
   auto-create is created first with that many partitions. connectd sets it to 1 (Kafka's
@@ -41,7 +41,7 @@ class TopicSpec:
 
 @dataclass(frozen=True, slots=True)
 class _CreationGroup:
-    """KIP-158's ``default`` group of one connector."""
+    """One KIP-158 group of a connector: ``default`` or one named in ``topic.creation.groups``."""
 
     spec: TopicSpec
     include: tuple[re.Pattern[str], ...]
@@ -53,23 +53,23 @@ class _CreationGroup:
         )
 
     @classmethod
-    def of(cls, connector_config: Mapping[str, str]) -> _CreationGroup:
-        prefix = "topic.creation.default."
+    def of(cls, connector_config: Mapping[str, str], name: str = "default") -> _CreationGroup:
+        prefix = f"topic.creation.{name}."
         reserved = {"partitions", "replication.factor", "include", "exclude"}
         extra = {
             k[len(prefix) :]: v
             for k, v in connector_config.items()
             if k.startswith(prefix) and k[len(prefix) :] not in reserved
         }
-        spec = TopicSpec(
-            int(connector_config[cc.TOPIC_CREATION_PARTITIONS]),
-            int(connector_config[cc.TOPIC_CREATION_REPLICATION]),
-            extra,
-        )
+        # A named group's partitions and replication factor default to the default group's.
+        default_partitions = connector_config[cc.TOPIC_CREATION_PARTITIONS]
+        default_replication = connector_config[cc.TOPIC_CREATION_REPLICATION]
+        partitions = connector_config.get(prefix + "partitions") or default_partitions
+        replication = connector_config.get(prefix + "replication.factor") or default_replication
         return cls(
-            spec,
-            _patterns(connector_config.get("topic.creation.default.include", ".*")),
-            _patterns(connector_config.get("topic.creation.default.exclude", "")),
+            TopicSpec(int(partitions), int(replication), extra),
+            _patterns(connector_config.get(prefix + "include", ".*" if name == "default" else "")),
+            _patterns(connector_config.get(prefix + "exclude", "")),
         )
 
 
@@ -77,11 +77,12 @@ class TopicCreator:
     def __init__(
         self,
         admin_config: Mapping[str, str],
-        group: _CreationGroup | None = None,
+        groups: tuple[_CreationGroup, ...] = (),
         auto_create: TopicSpec | None = None,
     ) -> None:
         self._admin = AdminClient(dict(admin_config))
-        self._group = group
+        # Named groups in ``topic.creation.groups`` order, then the default group: the first match wins.
+        self._groups = groups
         self._auto_create = auto_create
         self._known: set[str] = set()
 
@@ -97,9 +98,15 @@ class TopicCreator:
         configured = cc.TOPIC_CREATION_PARTITIONS in connector_config and (
             cc.TOPIC_CREATION_REPLICATION in connector_config
         )
-        group = _CreationGroup.of(connector_config) if enabled and configured else None
+        groups: tuple[_CreationGroup, ...] = ()
+        if enabled and configured:
+            names = cc.creation_groups(connector_config)
+            groups = (
+                *(_CreationGroup.of(connector_config, n) for n in names),
+                _CreationGroup.of(connector_config),
+            )
         auto = auto_create_spec(auto_create_partitions)
-        return cls(admin_config, group, auto) if group is not None or auto is not None else None
+        return cls(admin_config, groups, auto) if groups or auto is not None else None
 
     @classmethod
     def auto_creating(
@@ -110,19 +117,23 @@ class TopicCreator:
         return cls(admin_config, auto_create=auto) if auto is not None else None
 
     def _spec_for(self, topic: str) -> TopicSpec | None:
-        if self._group is not None and self._group.matches(topic):
-            return self._group.spec
+        for group in self._groups:
+            if group.matches(topic):
+                return group.spec
         return self._auto_create
 
-    def ensure(self, topic: str) -> None:
+    def ensure(self, topic: str, kafka_topic: str | None = None) -> None:
+        """Create ``topic`` if a rule says so and it is missing. ``kafka_topic``: its name in Kafka, when
+        that differs (a stream path, :mod:`connectd.stream_paths`); the rules match the user's name."""
         if topic in self._known:
             return
         spec = self._spec_for(topic)
+        name = kafka_topic or topic
         # A metadata request naming the topic may auto-create it on the broker: list them all instead.
-        if spec is not None and topic not in self._admin.list_topics(timeout=10).topics:
-            new = NewTopic(topic, spec.partitions, spec.replication_factor, config=dict(spec.config))
+        if spec is not None and name not in self._admin.list_topics(timeout=10).topics:
+            new = NewTopic(name, spec.partitions, spec.replication_factor, config=dict(spec.config))
             try:
-                self._admin.create_topics([new])[topic].result(30)
+                self._admin.create_topics([new])[name].result(30)
                 log.info("created topic %s (%d partitions)", topic, spec.partitions)
             except KafkaException as exc:
                 if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:

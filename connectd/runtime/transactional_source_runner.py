@@ -140,6 +140,8 @@ class TransactionalSourceTaskRunner(SourceTaskRunner):
                     producer.flush(self._flush_timeout_s)
                 except (KafkaException, SystemError) as exc:  # a failed producer: the cause is raised
                     log.warning("task %s: the producer could not flush: %s", self.task_id, exc)
+            self._stop_task_once()
+            self._pipeline.close()
 
     def _send_in_transaction(self, producer: Producer, records: list[SourceRecord]) -> None:
         requests = self._requests
@@ -148,8 +150,13 @@ class TransactionalSourceTaskRunner(SourceTaskRunner):
                 producer.begin_transaction()
                 self._open = True
                 self._transaction_ends = time.monotonic() + self._interval_s
-            topic, value, key, kwargs = self._serialize(record)
-            produce(producer, topic, value, key, self._on_delivery, kwargs)
+            out = self._pipeline.process(record)
+            if out is not None:
+                if self._topic_creator is not None:
+                    self._topic_creator.ensure(out.topic, out.kafka_topic)
+                produce(producer, out.kafka_topic, out.value, out.key, self._on_delivery, out.kwargs)
+            elif self._wants_commit_record:
+                self.task.commit_record(record, None)
             if record.source_partition is not None:
                 partition = record.source_partition
                 self._pending[canonical_json(partition)] = (partition, record.source_offset)
@@ -197,6 +204,8 @@ class TransactionalSourceTaskRunner(SourceTaskRunner):
     def _commit(self, producer: Producer) -> None:
         """The open transaction's records and the offsets they reached commit together."""
         connector = self.task_id.connector
+        # Records this transaction reported are in the dead letter queue before its offsets commit.
+        self._pipeline.errors.await_reports(self._flush_timeout_s)
         for partition, offset in self._pending.values():
             produce(producer, self._offsets_topic, encode_value(offset), encode_key(connector, partition),
                     self._on_delivery, {})  # fmt: skip

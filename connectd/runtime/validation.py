@@ -18,7 +18,7 @@ from connectd.api.exactly_once import ConnectorTransactionBoundaries, ExactlyOnc
 from connectd.errors import BadRequestError
 from connectd.plugins.registry import PluginRegistry, UnknownPluginError
 from connectd.runtime import connector_config as cc
-from connectd.runtime.alias_configs import alias_def
+from connectd.runtime.alias_configs import alias_def, check_alias_plugins
 
 
 def java_map_string(config: Mapping[str, Any]) -> str:
@@ -48,6 +48,7 @@ class ConnectorConfigValidator:
 
         framework = cc.framework_def(connector_type, dict(config)).merged(alias_def(config, self._registry))
         framework_values = framework.validate(config)
+        check_alias_plugins(config, self._registry, framework_values)
         if connector_type == "source":
             _check_exactly_once(connector, config, framework_values, self._exactly_once_source)
         if connector_type == "sink":
@@ -232,4 +233,3 @@ def _config_infos(class_name: str, entries: list[tuple[ConfigKey | None, ConfigV
         error_count += len(value.errors)
         configs.append({"definition": definition.to_info() if definition else None, "value": value.to_info()})
     return {"name": class_name, "error_count": error_count, "groups": groups, "configs": configs}
-

@@ -22,6 +22,7 @@ from connectd.plugins.registry import PluginRegistry
 from connectd.runtime import client_configs
 from connectd.runtime import connector_config as cc
 from connectd.runtime.model import State, StateInfo, TargetState, TaskId
+from connectd.runtime.pipeline.assembly import PipelineParts, sink_pipeline, source_pipeline
 from connectd.runtime.sink_runner import SinkTaskRunner
 from connectd.runtime.source_runner import SourceTaskRunner
 from connectd.runtime.status import StatusListener
@@ -228,24 +229,34 @@ class Worker:
         task_cls = _load_class(task_config[TASK_CLASS])
         task: Task = task_cls()
         client_id = f"connector-{task_id}"
+        parts = PipelineParts(
+            connector=task_id.connector,
+            task_number=task_id.task,
+            connector_config=connector_config,
+            registry=self.registry,
+            key_converter=self._converter(connector_config, cc.KEY_CONVERTER, True),
+            value_converter=self._converter(connector_config, cc.VALUE_CONVERTER, False),
+            header_converter=self._converter(connector_config, cc.HEADER_CONVERTER, False),
+            producer_config=client_configs.producer_config(self.config, connector_config, client_id),
+            admin_config=client_configs.admin_config(self.config, connector_config),
+            topic_names=self.config.topic_names,
+        )
         common = {
             "worker_id": self.worker_id,
             "statuses": self._statuses,
-            "key_converter": self._converter(connector_config, cc.KEY_CONVERTER, True),
-            "value_converter": self._converter(connector_config, cc.VALUE_CONVERTER, False),
-            "header_converter": self._converter(connector_config, cc.HEADER_CONVERTER, False),
             "offset_flush_interval_ms": int(self.config["offset.flush.interval.ms"]),
-            "active_topics": self.topic_tracking.tracker(task_id, self._statuses.topic_active),
+            "active_topics": self.topic_tracking.tracker(task_id, self._report_topic),
         }
         if isinstance(task, SourceTask):
             creator = TopicCreator.for_connector(
                 bool(self.config["topic.creation.enable"]),
-                client_configs.admin_config(self.config, connector_config),
+                parts.admin_config,
                 connector_config,
                 self.config[AUTO_CREATE_PARTITIONS],
             )
             source: dict[str, Any] = {
-                "producer_config": client_configs.producer_config(self.config, connector_config, client_id),
+                "producer_config": parts.producer_config,
+                "pipeline": source_pipeline(parts),
                 "offsets": self.offsets,
                 "offset_flush_timeout_ms": int(self.config["offset.flush.timeout.ms"]),
                 "topic_creator": creator,
@@ -261,13 +272,14 @@ class Worker:
                     task_config,
                     # Kafka's name: a new copy of the task, anywhere, fences the old one by it.
                     transactional_id=f"{self.config['group.id']}-{task_id.connector}-{task_id.task}",
-                    offsets_topic=str(self.config["offset.storage.topic"]),
+                    offsets_topic=self.config.topic_names.to_kafka(str(self.config["offset.storage.topic"])),
                     boundary=TransactionBoundary(boundary),
                     boundary_interval_ms=int(interval) if interval else None,
                     **source,
                 )
             return SourceTaskRunner(task_id, task, task_config, **source)
         if isinstance(task, SinkTask):
+            pipeline, errant_reporter = sink_pipeline(parts, task_config[TASK_CLASS])
             return SinkTaskRunner(
                 task_id,
                 task,
@@ -275,14 +287,21 @@ class Worker:
                 consumer_config=client_configs.consumer_config(
                     self.config, connector_config, task_id.connector, client_id
                 ),
+                pipeline=pipeline,
+                errant_record_reporter=errant_reporter,
                 batch_size=client_configs.max_poll_records(self.config, connector_config),
+                offset_flush_timeout_ms=int(self.config["offset.flush.timeout.ms"]),
                 topic_creator=TopicCreator.auto_creating(
-                    client_configs.admin_config(self.config, connector_config),
-                    self.config[AUTO_CREATE_PARTITIONS],
+                    parts.admin_config, self.config[AUTO_CREATE_PARTITIONS]
                 ),
+                topic_names=self.config.topic_names,
                 **common,
             )
         raise ConnectError(f"{task_config[TASK_CLASS]} is neither a SourceTask nor a SinkTask")
+
+    def _report_topic(self, connector: str, topic: str, task: int) -> None:
+        """A task's newly used topic, by the user's name for it (not the mapped stream path)."""
+        self._statuses.topic_active(connector, self.config.topic_names.to_user(topic), task)
 
     def stop_tasks(self, task_ids: Iterable[TaskId]) -> list[TaskId]:
         """Stop tasks in parallel within ``task.shutdown.graceful.timeout.ms``; returns abandoned ids."""

@@ -94,17 +94,18 @@ def kafka_store_factory(config: WorkerConfig) -> Any:
     """Stores of a group on its own config and status topics, in the coordinator's Kafka cluster."""
     bootstrap = config.bootstrap_servers or ""
     admin = client_configs.admin_config(config)
+    names = config.topic_names
 
     def create(group_id: str, storage: StorageTopics) -> tuple[KafkaConfigStore, KafkaStatusStore]:
         configs = KafkaConfigStore(
             bootstrap,
-            storage.config_topic,
+            names.to_kafka(storage.config_topic),
             replication_factor=int(config["config.storage.replication.factor"]),
             client_config=admin,
         )
         statuses = KafkaStatusStore(
             bootstrap,
-            storage.status_topic,
+            names.to_kafka(storage.status_topic),
             partitions=int(config["status.storage.partitions"]),
             replication_factor=int(config["status.storage.replication.factor"]),
             client_config=admin,

@@ -47,16 +47,17 @@ class OffsetBackends:
             raise BadRequestError("topic.group_id and topic.name are required")
         with self._lock:
             backend = self._backends.get(topic.group_id)
+            kafka_topic = self._config.topic_names.to_kafka(topic.name)
             if backend is not None:
-                if backend.topic != topic.name:
+                if backend.topic != kafka_topic:
                     raise FailedPreconditionError(
-                        f"group {topic.group_id} keeps its offsets in topic {backend.topic}, "
-                        f"not offset.storage.topic={topic.name}"
+                        f"group {topic.group_id} keeps its offsets in another topic than "
+                        f"offset.storage.topic={topic.name}"
                     )
                 return backend
             backend = KafkaOffsetBackend(
                 self._config.bootstrap_servers or "",
-                topic.name,
+                kafka_topic,
                 partitions=topic.partitions or int(self._config["offset.storage.partitions"]),
                 replication_factor=topic.replication_factor
                 or int(self._config["offset.storage.replication.factor"]),

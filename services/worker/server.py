@@ -23,6 +23,7 @@ from connectd.runtime.worker import Worker
 from connectd.v1 import worker_pb2, worker_pb2_grpc
 from services import convert
 from services.coordinator.membership_client import GrpcCoordinatorPort
+from services.group_rest import GroupRestApi
 from services.grpc_support import GrpcServer
 from services.offset_store.client import offset_topic, remote_offsets
 from services.worker.admin_rpcs import WorkerAdminRpcs
@@ -105,11 +106,12 @@ def serve_worker(config: WorkerConfig, stop: threading.Event) -> int:
     )
     group_id = config["group.id"]
     timeout = int(config["request.timeout.ms"]) / 1000
+    # The REST listener first: a port another worker of this node holds is a one-line error at once.
+    rest = GroupRestApi(config)
     server = GrpcServer(config["grpc.host"], config.grpc_listen_port("worker"), role="worker")
-    advertised_host = config["grpc.advertised.host"] or (
-        config["grpc.host"] if config["grpc.host"] not in ("0.0.0.0", "::", "") else "localhost"
-    )
-    worker_id = f"{advertised_host}:{server.port}"
+    # Named as Kafka names its workers: by the advertised REST address (statuses show it).
+    worker_id = config.advertised_host_port
+    address = f"{config.grpc_advertised_host()}:{server.port}"
     storage = StorageTopics(
         config["config.storage.topic"], config["offset.storage.topic"], config["status.storage.topic"]
     )
@@ -121,7 +123,7 @@ def serve_worker(config: WorkerConfig, stop: threading.Event) -> int:
 
     def registration() -> Registration:
         connectors, tasks = applier.running()
-        return Registration(worker_id, plugins, storage, connectors, tasks)
+        return Registration(address, plugins, storage, connectors, tasks)
 
     # Late-bound: the generation and the lease are read when a transition is reported.
     reporter = StatusReporter(port, lambda: applier.applied_generation, lambda: membership.lease_lapsed())
@@ -138,13 +140,15 @@ def serve_worker(config: WorkerConfig, stop: threading.Event) -> int:
     server.start()
     reporter.start()
     membership.start()
-    log.info("worker %s of group %s serving gRPC on port %d", worker_id, group_id, server.port)
+    rest.start()
+    log.info("worker %s of group %s: gRPC on %s, REST on %s", worker_id, group_id, address, rest.listener)
     try:
         while not stop.wait(0.2):
             if membership.wait_stopped(0):
                 break
     finally:
         log.info("worker stopping: leaving the group, final offset flush")
+        rest.stop()
         membership.stop()
         # Stop our work before leaving: the group hands it on only once we are gone.
         applier.stop()

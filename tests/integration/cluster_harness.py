@@ -87,4 +87,4 @@ def all_running(cluster: LocalCluster, names: list[str], tasks: dict[str, int]) 
 
 
 def worker_by_id(cluster: LocalCluster, worker_id: str) -> RoleProcess:
-    return next(w for w in cluster.workers if worker_id.endswith(f":{w.port}"))
+    return next(w for w in cluster.workers if w.worker_id == worker_id)

@@ -57,9 +57,9 @@ class Launcher:
             )  # fmt: skip
         wait_for(lambda: self._check_alive() and "REST API:" in self.output(), 90, "the launcher's REST URL")
         self.pids = {m[0]: int(m[1]) for m in re.findall(r"^(\S+)\s+pid (\d+)", self.output(), re.M)}
-        self.ports = {
-            m[0]: int(m[1]) for m in re.findall(r"^(\S+)\s+pid \d+\s+port (\d+)", self.output(), re.M)
-        }
+        # Each worker's REST port: its worker id in statuses is its REST address.
+        rows = re.findall(r"^(\S+)\s+pid \d+\s+port \d+ rest (\d+)", self.output(), re.M)
+        self.ports = {name: int(port) for name, port in rows}
 
     @property
     def url(self) -> str:
@@ -77,8 +77,9 @@ class Launcher:
         return http_request(self.url, method, path, body)
 
     def worker_named(self, worker_id: str) -> str:
+        """The launcher's name of the worker with this id (its REST address)."""
         port = int(worker_id.rsplit(":", 1)[1])
-        return next(name for name, p in self.ports.items() if p == port and name.startswith("worker"))
+        return next(name for name, p in self.ports.items() if p == port)
 
     def logs(self) -> dict[str, str]:
         return {p.name: p.read_text(errors="replace") for p in sorted((self.workdir / "roles").glob("*.log"))}

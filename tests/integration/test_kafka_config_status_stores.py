@@ -260,8 +260,10 @@ def test_status_java_records_are_read(
         [
             (b"status-connector-j", b'{"worker_id" : "h:8083", "state" : "RUNNING", "generation" : 4}'),
             (b"status-task-j-0", b'{"state":"PAUSED","trace":null,"worker_id":"h:8083","generation":4}'),
-            (b"status-topic-t:connector-j", b'{"topic":{"name":"t","connector":"j","task":0,'
-             b'"discoverTimestamp":9}}'),
+            (
+                b"status-topic-t:connector-j",
+                b'{"topic":{"name":"t","connector":"j","task":0,"discoverTimestamp":9}}',
+            ),
             (b"status-task-j-1", b"[]"),
         ],
     )
@@ -293,9 +295,13 @@ def test_active_topics_round_trip_in_kafka_format(
     assert restarted.topics == expected, f"expected after restart {expected}, saw {restarted.topics}"
     raw = read_topic(bootstrap_servers, unique_name, expected=3)
     assert raw == [
-        (b"status-topic-orders:connector-c", b'{"topic":{"name":"orders","connector":"c","task":0,'
-         b'"discoverTimestamp":1000}}'),
-        (b"status-topic-payments:connector-c", b'{"topic":{"name":"payments","connector":"c","task":1,'
-         b'"discoverTimestamp":2000}}'),
+        (
+            b"status-topic-orders:connector-c",
+            b'{"topic":{"name":"orders","connector":"c","task":0,"discoverTimestamp":1000}}',
+        ),
+        (
+            b"status-topic-payments:connector-c",
+            b'{"topic":{"name":"payments","connector":"c","task":1,"discoverTimestamp":2000}}',
+        ),
         (b"status-topic-orders:connector-c", None),
     ], f"expected Kafka Connect's topic-status records, saw {raw}"

@@ -2,9 +2,9 @@
 role from the sample ``config/connect-distributed.properties`` as it ships.
 
 They use fixed ports (Kafka at localhost:9092, the coordinator on 9190, the offset store on 9191,
-workers on 9192 and 9193, REST on 8083), so they run in a private network namespace with its own
-broker there: nothing else on the machine can hold those ports, and the test holds none of the
-machine's.
+the workers' REST API on 8083 and 8084, the gateway's on 8080), so they run in a private network
+namespace with its own broker there: nothing else on the machine can hold those ports, and the test
+holds none of the machine's.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,7 +84,10 @@ def test_readme_role_commands_run_as_written(namespace: NetNamespace, tmp_path: 
         except OSError:
             return False
 
-    wait_for(answering, 60, "the gateway on 8083 of the README's commands")
+    wait_for(answering, 60, "the first worker's REST API on 8083")
+    # The gateway answers the same API.
+    gateway = namespace.call(lambda: http_request("http://127.0.0.1:8080", "GET", "/connectors"))
+    assert gateway[0] == 200, f"the gateway on 8080: {gateway}"
     source, sink = tmp_path / "in.txt", tmp_path / "out.txt"
     source.touch()
     topic = {"topic.creation.default.partitions": "1", "topic.creation.default.replication.factor": "1"}
@@ -115,4 +119,5 @@ def test_readme_role_commands_run_as_written(namespace: NetNamespace, tmp_path: 
         return found if len(found) == 2 else None
 
     seen = wait_for(owners, 30, "the connectors and tasks spread over both workers")
-    assert seen == {"localhost:9192", "localhost:9193"}, f"expected the README's two workers, saw {seen}"
+    host = socket.gethostname()
+    assert seen == {f"{host}:8083", f"{host}:8084"}, f"expected the README's two workers, saw {seen}"

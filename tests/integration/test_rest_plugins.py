@@ -54,10 +54,15 @@ def test_listing_connectors_then_converters(clean_connect: ConnectUnderTest) -> 
     everything = expect(clean_connect, "GET", "/connector-plugins?connectorsOnly=FALSE", 200)
     assert everything[: len(connectors)] == connectors, everything
     others = everything[len(connectors) :]
-    # No transformations or predicates are installed yet: converters, then the same as header converters.
-    assert [p["type"] for p in others] == ["converter"] * (len(others) // 2) + ["header_converter"] * (
-        len(others) // 2
-    ), others
+    # Converters, the same again as header converters, then transformations, then predicates.
+    types = [p["type"] for p in others]
+    order = ["converter", "header_converter", "transformation", "predicate"]
+    assert types == sorted(types, key=order.index) and set(types) == set(order), others
+    transformations = [p["class"] for p in others if p["type"] == "transformation"]
+    assert transformations == sorted(transformations), transformations
+    assert "connectd.transforms.regex_router.RegexRouter" in transformations, transformations
+    predicates = [p["class"] for p in others if p["type"] == "predicate"]
+    assert "connectd.transforms.predicates.TopicNameMatches" in predicates, predicates
     converters = [p["class"] for p in others if p["type"] == "converter"]
     assert converters == sorted(converters) and converters == [
         p["class"] for p in others if p["type"] == "header_converter"

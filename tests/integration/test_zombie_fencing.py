@@ -29,7 +29,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from connectd.v1 import worker_pb2, worker_pb2_grpc
 from services.cluster_launcher import LocalCluster, RoleProcess
-from tests.integration.cluster_harness import FAST, rest
+from tests.integration.cluster_harness import FAST, rest, worker_by_id
 from tests.integration.connect_modes import file_sink_config, file_source_config
 from tests.integration.standalone_harness import (
     PLUGIN_DIR,
@@ -107,7 +107,7 @@ class Scenario:
         if code != 200 or not status["tasks"] or status["tasks"][0]["state"] != "RUNNING":
             return None
         worker_id = status["tasks"][0]["worker_id"]
-        return next(w for w in self.cluster.workers if worker_id.endswith(f":{w.port}"))
+        return worker_by_id(self.cluster, worker_id)
 
     def longest_overlap(self) -> float:
         """The longest stretch in which two workers were both seen running src-0 unfenced."""

@@ -60,3 +60,12 @@ def test_dockerfile_installs_the_package_with_the_cli_entrypoint() -> None:
     assert "pip install" in text and 'ENTRYPOINT ["connectd"]' in text
     for copied in ("connectd", "services", "gateway", "config"):
         assert f"COPY {copied} " in text, f"the image must contain {copied}/"
+
+
+def test_every_worker_serves_rest_on_its_own_published_port() -> None:
+    doc = yaml.safe_load((COMPOSE / "docker-compose.yml").read_text())
+    workers = {name: svc for name, svc in doc["services"].items() if svc.get("command", [""])[0] == "worker"}
+    published = [port for svc in workers.values() for port in svc.get("ports", [])]
+    assert len(set(published)) == len(workers) == 3, f"expected a distinct REST port per worker: {published}"
+    for name, svc in workers.items():
+        assert f"rest.advertised.host.name={name}" in svc["command"], f"{name} must advertise its REST host"

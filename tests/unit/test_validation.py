@@ -181,13 +181,13 @@ def test_sink_consumer_group_may_not_be_the_worker_group(registry: PluginRegistr
 
 def test_transform_and_predicate_aliases_get_type_keys(registry: PluginRegistry) -> None:
     infos = ConnectorConfigValidator(registry).validate(
-        {**SINK, "topics": "t", "transforms": "route,mask", "transforms.route.type": "RegexRouter",
+        {**SINK, "topics": "t", "transforms": "route,mask", "transforms.route.type": "NoSuchRouter",
          "predicates": "p"}
     )  # fmt: skip
     by_name = values_by_name(infos)
     assert by_name["transforms.route.type"]["value"]["errors"] == [  # type: ignore[index]
-        "Invalid value RegexRouter for configuration transforms.route.type: "
-        "Class RegexRouter could not be found."
+        "Invalid value NoSuchRouter for configuration transforms.route.type: "
+        "Class NoSuchRouter could not be found."
     ]
     assert by_name["transforms.mask.type"]["value"]["errors"] == [  # type: ignore[index]
         'Missing required configuration "transforms.mask.type" which has no default value.'
@@ -231,3 +231,64 @@ def test_password_values_are_hidden_in_values_and_errors(registry: PluginRegistr
         "Invalid value [hidden] for configuration secret: Password must be at least 12 characters"
     ]
     assert "hunter2" not in str(infos), "the secret leaked into the validate response"
+
+
+ROUTER = "org.apache.kafka.connect.transforms.RegexRouter"
+MATCHES = "org.apache.kafka.connect.transforms.predicates.TopicNameMatches"
+
+
+def test_a_transformation_shows_its_own_keys_after_type_predicate_negate(registry: PluginRegistry) -> None:
+    infos = ConnectorConfigValidator(registry).validate(
+        {**SINK, "topics": "t", "transforms": "route", "transforms.route.type": ROUTER,
+         "transforms.route.regex": "(.*)", "transforms.route.replacement": "$1-x"}
+    )  # fmt: skip
+    keys = [c["definition"]["name"] for c in infos["configs"] if c["definition"] and
+            c["definition"]["group"] == "Transforms: route"]  # fmt: skip
+    assert keys == [
+        "transforms.route.type", "transforms.route.predicate", "transforms.route.negate",
+        "transforms.route.regex", "transforms.route.replacement",
+    ], keys  # fmt: skip
+    assert infos["error_count"] == 0, config_errors(infos)
+
+
+def test_a_transformations_own_keys_are_validated(registry: PluginRegistry) -> None:
+    errors = config_errors_of(
+        registry, {**SINK, "topics": "t", "transforms": "route", "transforms.route.type": ROUTER}
+    )
+    assert any("transforms.route.regex" in e for e in errors), f"expected a missing regex error: {errors}"
+
+
+def test_predicate_references_are_checked(registry: PluginRegistry) -> None:
+    undefined = config_errors_of(
+        registry, {**SINK, "topics": "t", "transforms": "route", "transforms.route.type": ROUTER,
+                   "transforms.route.regex": "x", "transforms.route.replacement": "y",
+                   "transforms.route.predicate": "nope"}
+    )  # fmt: skip
+    assert undefined == [
+        "Invalid value nope for configuration transforms.route.predicate: "
+        "no predicate with alias 'nope' is listed in 'predicates'"
+    ], undefined
+    negate_alone = config_errors_of(
+        registry, {**SINK, "topics": "t", "transforms": "route", "transforms.route.type": ROUTER,
+                   "transforms.route.regex": "x", "transforms.route.replacement": "y",
+                   "transforms.route.negate": "true"}
+    )  # fmt: skip
+    assert negate_alone == [
+        f"Invalid value {ROUTER} for configuration transforms.route.type: Config 'transforms.route.negate' "
+        "was provided but there is no config 'transforms.route.predicate' defining a predicate to be negated."
+    ], negate_alone
+    fine = config_errors_of(
+        registry, {**SINK, "topics": "t", "transforms": "route", "transforms.route.type": ROUTER,
+                   "transforms.route.regex": "x", "transforms.route.replacement": "y",
+                   "transforms.route.predicate": "p", "predicates": "p", "predicates.p.type": MATCHES,
+                   "predicates.p.pattern": "t.*"}
+    )  # fmt: skip
+    assert fine == [], fine
+
+
+def test_a_predicates_own_keys_are_validated(registry: PluginRegistry) -> None:
+    errors = config_errors_of(
+        registry, {**SINK, "topics": "t", "predicates": "p", "predicates.p.type": MATCHES,
+                   "predicates.p.pattern": "(unclosed"}
+    )  # fmt: skip
+    assert len(errors) == 1 and "predicates.p.pattern" in errors[0], errors

@@ -1,0 +1,71 @@
+"""The Connect REST API of one group, as the gateway and every distributed worker serve it: the same
+FastAPI app over the coordinator (gRPC) and the offset store, on the process's own listener
+(``listeners``, else ``rest.host.name`` + ``rest.port``, 8083 by default). Any of them answers any
+request for its group; none needs to be a leader."""
+
+from __future__ import annotations
+
+import logging
+
+from connectd import __version__
+from connectd.config import WorkerConfig
+from connectd.plugins.registry import PluginRegistry
+from connectd.runtime.connector_offsets import ConnectorOffsetsManager
+from connectd.runtime.health import HealthCheck
+from connectd.runtime.model import ServerInfo
+from connectd.runtime.topic_tracking import TopicTrackingSettings
+from gateway.app import create_app
+from services.coordinator.client import CoordinatorControl
+from services.health_probe import grpc_health_probe
+from services.offset_store.client import admin_offsets, offset_topic
+from services.rest_server import RestServer, bind_listener
+from services.standalone import KAFKA_API_LEVEL, kafka_cluster_id
+
+log = logging.getLogger(__name__)
+
+
+class GroupRestApi:
+    """Binds the listener at once (a taken port is a one-line startup error naming ``rest.port`` and
+    ``listeners``); :meth:`start` serves, :meth:`stop` closes everything it opened."""
+
+    def __init__(self, config: WorkerConfig, registry: PluginRegistry | None = None) -> None:
+        self._config = config
+        self.listener = config.listener
+        self._sock = bind_listener(self.listener)
+        self._server: RestServer | None = None
+        self._control: CoordinatorControl | None = None
+        self._registry = registry
+
+    def start(self) -> None:
+        config = self._config
+        timeout_s = int(config["request.timeout.ms"]) / 1000
+        # The offsets API: source offsets through the offset store, changes acknowledged before replying.
+        store = config["offset.store.address"]
+        self._source_offsets = admin_offsets(
+            store, offset_topic(config), timeout_s=timeout_s, read_patience_s=timeout_s
+        )
+        # The plugins whose alter_offsets hooks the offsets API calls (Kafka runs them on its leader).
+        hooks = self._registry or PluginRegistry.discover(config["plugin.path"] or [])
+        self._control = CoordinatorControl(
+            config["coordinator.address"],
+            config["group.id"],
+            ServerInfo(KAFKA_API_LEVEL, f"connectd-{__version__}", kafka_cluster_id(config)),
+            timeout_s,
+            topic_tracking=TopicTrackingSettings.from_config(config),
+            offsets=ConnectorOffsetsManager(config, self._source_offsets, hooks),
+            health=HealthCheck(
+                grpc_health_probe({"coordinator": config["coordinator.address"], "offset store": store})
+            ),
+        )
+        app = create_app(self._control, advertised_url=f"http://{config.advertised_host_port}", config=config)
+        self._server = RestServer(app, self._sock)
+        self._server.start()
+        log.info("Connect REST API of group %s on %s", config["group.id"], self.listener)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+        if self._control is not None:
+            self._control.close()
+            self._source_offsets.stop()
+        self._sock.close()
