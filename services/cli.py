@@ -44,6 +44,17 @@ def _role(name: str) -> Any:
     return run
 
 
+def _certs(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from services.security.certs import make_cluster_certs
+
+    certs = make_cluster_certs(Path(args.dir), args.host)
+    print(f"CA, role certificates and cluster token written to {certs.directory}")
+    print(f"add the keys in {certs.properties} to each role's config (--set or the properties file)")
+    return 0
+
+
 def _cluster(args: argparse.Namespace) -> int:
     from services.cluster_launcher import run_cluster
 
@@ -91,6 +102,19 @@ def build_parser() -> argparse.ArgumentParser:
             help="override one config key (repeatable)",
         )
         role.set_defaults(func=_role(name))
+
+    certs = sub.add_parser(
+        "certs",
+        help="make a CA, a certificate per role, a cluster token and secure.properties (mTLS, HTTPS)",
+    )
+    certs.add_argument("--dir", default="certs", help="where to write them (created; files are replaced)")
+    certs.add_argument(
+        "--host",
+        action="append",
+        default=[],
+        help="a host name or IP the roles are reached at, besides localhost (repeatable)",
+    )
+    certs.set_defaults(func=_certs)
 
     cluster = sub.add_parser(
         "cluster",
