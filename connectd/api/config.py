@@ -81,11 +81,20 @@ class Recommender(Protocol):
     def visible(self, name: str, parsed: Mapping[str, Any]) -> bool: ...
 
 
+# Java's String.trim(): every character up to U+0020, and no other (str.strip() would also take
+# Unicode spaces such as U+0085, hiding them from the validators that refuse control characters).
+_JAVA_TRIMMED = "".join(map(chr, range(0x21)))
+
+
+def java_trim(text: str) -> str:
+    return text.strip(_JAVA_TRIMMED)
+
+
 def parse_value(name: str, type_: ConfigType, value: Any) -> Any:
     """Convert a raw (usually string) value to the key's type, or raise naming the key."""
     if value is None:
         return None
-    text = value.strip() if isinstance(value, str) else value
+    text = java_trim(value) if isinstance(value, str) else value
     try:
         match type_:
             case ConfigType.BOOLEAN:
@@ -113,8 +122,8 @@ def parse_value(name: str, type_: ConfigType, value: Any) -> Any:
                 return float(text)
             case ConfigType.LIST:
                 if isinstance(text, list | tuple):
-                    return [str(v).strip() for v in text]
-                return [] if text == "" else [part.strip() for part in str(text).split(",")]
+                    return [java_trim(str(v)) for v in text]
+                return [] if text == "" else [java_trim(part) for part in str(text).split(",")]
     except ValueError:
         raise ConfigError(name, value, f"Not a number of type {type_.value}") from None
     raise ConfigError(name, value, f"Unknown type {type_}")

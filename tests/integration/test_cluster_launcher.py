@@ -245,7 +245,7 @@ def test_ctrl_c_stops_in_order_with_no_error_and_every_offset_committed(
     source_file.touch()
     for name, config in (
         ("src", file_source_config(source_file, topic)),
-        ("sink", file_sink_config(sink_file, topic)),
+        (f"{unique_name}-sink", file_sink_config(sink_file, topic)),
     ):
         assert launcher.request("POST", "/connectors", {"name": name, "config": config})[0] == 201
     lines = make_lines(2000)
@@ -263,7 +263,7 @@ def test_ctrl_c_stops_in_order_with_no_error_and_every_offset_committed(
         f"expected the source's committed position at the end of the file ({source_file.stat().st_size}), "
         f"saw {position}"
     )
-    consumer = Consumer({"bootstrap.servers": bootstrap_servers, "group.id": "connect-sink"})
+    consumer = Consumer({"bootstrap.servers": bootstrap_servers, "group.id": f"connect-{unique_name}-sink"})
     try:
         committed = consumer.committed([TopicPartition(topic, 0)], timeout=10)[0].offset
     finally:

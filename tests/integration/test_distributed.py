@@ -35,7 +35,7 @@ def cluster(tmp_path: Path, bootstrap_servers: str, unique_name: str) -> Iterato
         yield local
 
 
-def create_pipeline(cluster: LocalCluster, tmp_path: Path, topic: str) -> tuple[Path, Path]:
+def create_pipeline(cluster: LocalCluster, tmp_path: Path, topic: str, sink: str) -> tuple[Path, Path]:
     """Three sources (more units than workers, so a joining worker takes some over), then the sink.
 
     The sink comes last, once the sources settled: tansu loses a consumer-group join when the
@@ -56,7 +56,7 @@ def create_pipeline(cluster: LocalCluster, tmp_path: Path, topic: str) -> tuple[
         "POST",
         "/connectors",
         {
-            "name": "sink",
+            "name": sink,
             "config": {
                 "connector.class": "FileStreamSink",
                 "file": str(sink_file),
@@ -70,8 +70,11 @@ def create_pipeline(cluster: LocalCluster, tmp_path: Path, topic: str) -> tuple[
 
 
 def test_pipeline_rebalance_and_failover(cluster: LocalCluster, tmp_path: Path, unique_name: str) -> None:
-    source_file, sink_file = create_pipeline(cluster, tmp_path, f"t-{unique_name}")
-    tasks = {"src": 1, "sink": 1, "src-b": 1, "src-c": 1}
+    # A sink name of its own: its consumer group (connect-<name>) is not shared with other tests' sinks
+    # on the same broker, where a member left behind by a killed worker would stall the join.
+    sink = f"sink-{unique_name}"
+    source_file, sink_file = create_pipeline(cluster, tmp_path, f"t-{unique_name}", sink)
+    tasks = {"src": 1, sink: 1, "src-b": 1, "src-c": 1}
     names = list(tasks)
     wait_for(lambda: all_running(cluster, names, tasks), 60, "every connector and task RUNNING")
     lines = make_lines(100_000)
@@ -110,7 +113,7 @@ def test_pipeline_rebalance_and_failover(cluster: LocalCluster, tmp_path: Path, 
     cluster.kill(victim)
     wait_for(
         lambda: (
-            (s := all_running(cluster, ["src", "sink"], tasks))
+            (s := all_running(cluster, ["src", sink], tasks))
             and all(t["worker_id"] != victim_id for st in s.values() for t in st["tasks"])
         ),
         30,

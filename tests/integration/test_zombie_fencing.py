@@ -165,7 +165,8 @@ def scenario(
         if exactly_once:
             source_config["exactly.once.support"] = "required"
             sink_config["consumer.override.isolation.level"] = "read_committed"
-        for name, config in (("src", source_config), ("sink", sink_config)):
+        # The sink's consumer group (connect-<name>) is this test's alone on the shared broker.
+        for name, config in (("src", source_config), (f"sink-{unique_name}", sink_config)):
             code, body = rest(cluster, "POST", "/connectors", {"name": name, "config": config})
             assert code == 201, f"creating {name}: {code} {body}"
         s = Scenario(cluster, proxies, source, sink, topic, exactly_once)

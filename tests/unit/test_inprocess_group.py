@@ -213,8 +213,16 @@ def test_members_share_the_tasks_and_a_leaving_one_hands_over(group: Group) -> N
         group.join(name)
     group.create("src", 6)
     wait_until(lambda: balanced(group, 6, {"w1", "w2", "w3"}), 5, "6 tasks balanced over 3 members")
-    status = group.coordinator.group(GROUP).connector_status("src")
-    assert all(t.state is State.RUNNING for t in status.tasks.values()), status
+    # Placement is the coordinator's; each member reports RUNNING on its own thread right after.
+    wait_until(
+        lambda: (
+            (status := group.coordinator.group(GROUP).connector_status("src"))
+            and len(status.tasks) == 6
+            and all(t.state is State.RUNNING for t in status.tasks.values())
+        ),
+        5,
+        "all 6 tasks reported RUNNING",
+    )
 
     group.members["w3"].stop()
     group.members["w3"].port.close()
