@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from connectd.api.config import ConfigType
 from connectd.api.connector import Connector, SinkConnector
 from connectd.api.converter import Converter
 from connectd.api.errors import ConnectError
@@ -21,6 +22,7 @@ from connectd.config import WorkerConfig
 from connectd.plugins.registry import PluginRegistry
 from connectd.runtime import client_configs
 from connectd.runtime import connector_config as cc
+from connectd.runtime.config_providers import Resolution, reverse_transform
 from connectd.runtime.model import State, StateInfo, TargetState, TaskId
 from connectd.runtime.pipeline.assembly import PipelineParts, sink_pipeline, source_pipeline
 from connectd.runtime.sink_runner import SinkTaskRunner
@@ -48,6 +50,23 @@ class _ConnectorContext:
         self._worker.fail_connector(self._name, error)
 
 
+def _password_keys(connector: Connector) -> set[str]:
+    """The connector's PASSWORD keys: their values never go into stored task configs."""
+    try:
+        return {name for name, key in connector.config_def().keys.items() if key.type is ConfigType.PASSWORD}
+    except Exception:
+        return set()
+
+
+def _scrubber(*resolutions: Resolution) -> Callable[[str], str]:
+    def scrub(text: str) -> str:
+        for resolution in resolutions:
+            text = resolution.scrub(text)
+        return text
+
+    return scrub
+
+
 def _load_class(qualified: str) -> type:
     module_name, _, class_name = qualified.rpartition(".")
     return getattr(importlib.import_module(module_name), class_name)
@@ -68,8 +87,11 @@ class Worker:
         self.offsets = offsets
         self._statuses = statuses
         self.topic_tracking = TopicTrackingSettings.from_config(config)
+        self.config_providers = config.config_providers
+        self.client_policy = config.client_override_policy
         self._lock = threading.RLock()
-        self._connectors: dict[str, tuple[Connector, dict[str, str]]] = {}
+        # Each running connector with its config as stored (placeholders kept) and as resolved.
+        self._connectors: dict[str, tuple[Connector, dict[str, str], Resolution]] = {}
         # Connectors that failed here: they change target state only through a restart, as in Kafka.
         self._failed: set[str] = set()
         self._tasks: dict[TaskId, TaskRunner] = {}
@@ -96,30 +118,36 @@ class Worker:
             self._connector_state(name, State.PAUSED if target is TargetState.PAUSED else State.STOPPED)
             return False
         connector: Connector | None = None
+        # Placeholders resolve here, on the worker, and only the connector instance sees the values.
+        resolution = self.config_providers.resolve(config)
         try:
-            connector = self.registry.connector_class(config[cc.CONNECTOR_CLASS])()
+            resolved = resolution.check(f"connector {name}")
+            connector = self.registry.connector_class(resolved[cc.CONNECTOR_CLASS])()
             connector.initialize(_ConnectorContext(self, name, on_reconfigure))
-            connector.start(dict(config))
+            connector.start(resolved)
         except Exception:
-            trace = traceback.format_exc()
+            trace = resolution.scrub(traceback.format_exc())
             log.error("connector %s failed to start: %s", name, trace.strip().splitlines()[-1])
             self._connector_state(name, State.FAILED, trace, connector.version() if connector else "")
             return False
         with self._lock:
-            self._connectors[name] = (connector, dict(config))
+            self._connectors[name] = (connector, dict(config), resolution)
         log.info("connector %s running", name)
         self._connector_state(name, State.RUNNING, version=connector.version())
         return True
 
     def fail_connector(self, name: str, error: BaseException) -> None:
-        trace = "".join(traceback.format_exception(error))
-        log.error("connector %s failed: %s", name, error)
+        with self._lock:
+            entry = self._connectors.get(name)
+        scrub = entry[2].scrub if entry is not None else str
+        trace = scrub("".join(traceback.format_exception(error)))
+        log.error("connector %s failed: %s", name, scrub(str(error)))
         self._connector_state(name, State.FAILED, trace)
 
     def connector_task_configs(self, name: str) -> list[dict[str, str]]:
         """Ask the connector for task configs, bounded by ``tasks.max`` (raises, and reports FAILED)."""
         with self._lock:
-            connector, config = self._connectors[name]
+            connector, config, resolution = self._connectors[name]
         try:
             max_tasks = int(config.get(cc.TASKS_MAX, "1"))
             configs = connector.task_configs(max_tasks)
@@ -147,7 +175,8 @@ class Worker:
                     if config.get(key):
                         task_config.setdefault(key, config[key])
             result.append(task_config)
-        return result
+        # Stored and shown as written: the connector generated them from resolved values.
+        return reverse_transform(config, resolution, result, _password_keys(connector))
 
     def stop_connector(self, name: str) -> None:
         with self._lock:
@@ -209,12 +238,21 @@ class Worker:
         this copy's (a distributed worker's assignment says; the offset store fences older copies)."""
         if target is TargetState.STOPPED:
             return
+        # Placeholders resolve here, on the worker: only this task's objects see the values.
+        connector_resolution = self.config_providers.resolve(connector_config)
+        task_resolution = self.config_providers.resolve(task_config)
+        scrub = _scrubber(connector_resolution, task_resolution)
         try:
-            runner = self._build_runner(task_id, connector_config, task_config, epoch)
+            resolved_connector = connector_resolution.check(f"task {task_id}")
+            resolved_task = task_resolution.check(f"task {task_id}")
+            # Validation refused these already; a config written to the config topic directly was not.
+            self.client_policy.enforce(resolved_connector)
+            runner = self._build_runner(task_id, resolved_connector, resolved_task, epoch)
+            runner.redact = scrub
             if target is TargetState.PAUSED:
                 runner.pause()
         except Exception:
-            trace = traceback.format_exc()
+            trace = scrub(traceback.format_exc())
             log.error("task %s failed to start: %s", task_id, trace.strip().splitlines()[-1])
             self._statuses.task_state(task_id, StateInfo(State.FAILED, self.worker_id, trace))
             return
@@ -337,9 +375,11 @@ class Worker:
             return self._tasks.get(task_id)
 
     def stop(self) -> None:
-        """Stop every task (final offset flush included), then every connector."""
+        """Stop every task (final offset flush included), then every connector, then the config
+        providers."""
         self.stop_tasks(self.task_ids())
         with self._lock:
             names = list(self._connectors)
         for name in names:
             self.stop_connector(name)
+        self.config_providers.close()
