@@ -22,6 +22,7 @@ from connectd.api.exactly_once import ConnectorTransactionBoundaries, ExactlyOnc
 from connectd.errors import BadRequestError
 from connectd.plugins.registry import PluginRegistry, UnknownPluginError
 from connectd.runtime import connector_config as cc
+from connectd.runtime import log_scrubbing
 from connectd.runtime.alias_configs import alias_def, check_alias_plugins
 from connectd.runtime.client_override_policy import (
     OVERRIDE_PREFIXES,
@@ -300,6 +301,10 @@ def _config_infos(class_name: str, entries: list[tuple[ConfigKey | None, ConfigV
             groups.append(definition.group)
         if definition is not None:
             value.type = definition.type
+        if value.type is ConfigType.PASSWORD and value.value is not None:
+            # A plugin's message may quote a secret it was given as plain text: shown as [hidden].
+            secret = [(HIDDEN, str(value.value))]
+            value.errors = [log_scrubbing.scrub(e, secret) for e in value.errors]
         error_count += len(value.errors)
         configs.append({"definition": definition.to_info() if definition else None, "value": value.to_info()})
     return {"name": class_name, "error_count": error_count, "groups": groups, "configs": configs}

@@ -5,11 +5,22 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from connectd.api import ConfigError, ConfigProvider
+from connectd.api import (
+    ConfigDef,
+    ConfigError,
+    ConfigProvider,
+    ConfigType,
+    ConnectError,
+    SinkConnector,
+    SinkTask,
+)
 from connectd.config import ConfigFileError, WorkerConfig
 from connectd.plugins.config_providers import (
     DirectoryConfigProvider,
@@ -296,3 +307,73 @@ def test_validation_resolves_on_the_worker_and_shows_the_config_as_written(secre
 def _no_alice(name: str, value: object) -> None:
     if value is not None and "admin" in str(value):
         raise ConfigError(name, value, "no admins")
+
+
+class LeakyTask(SinkTask):
+    """Fails to start with a message quoting its password, as careless plugins do."""
+
+    def start(self, config: Mapping[str, str]) -> None:
+        logging.getLogger("leaky").warning("logging in with %s", config["password"])
+        raise ConnectError(f"cannot log in with {config['password']}")
+
+    def put(self, records: list[Any]) -> None: ...
+    def stop(self) -> None: ...
+
+
+class LeakySink(SinkConnector):
+    def config_def(self) -> ConfigDef:
+        return ConfigDef().define("password", ConfigType.PASSWORD)
+
+    def start(self, config: Mapping[str, str]) -> None: ...
+    def task_class(self) -> type[LeakyTask]:
+        return LeakyTask
+
+    def task_configs(self, max_tasks: int) -> list[dict[str, str]]: ...  # type: ignore[empty-body]
+    def stop(self) -> None: ...
+
+
+@pytest.mark.parametrize("written", ["clear-text-password", "${file:SECRETS:password}"])
+def test_a_password_quoted_by_a_failing_task_is_hidden_in_its_trace(
+    secrets: Path, written: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from connectd.plugins.registry import PluginRegistry
+    from connectd.runtime.model import State, TaskId
+    from connectd.runtime.status import MemoryStatusStore
+    from connectd.runtime.worker import Worker
+
+    # A value of its own: the log filter remembers the first placeholder each value came from.
+    (secrets / "leaky.properties").write_text("password=leaky-secret-value\n")
+    written = written.replace("SECRETS", str(secrets / "leaky.properties"))
+    registry = PluginRegistry.discover()
+    registry.register(LeakySink)
+    statuses = MemoryStatusStore()
+    props = {
+        "config.providers": "file",
+        "config.providers.file.class": "FileConfigProvider",
+        "consumer.session.timeout.ms": "1000",
+    }
+    worker = Worker("w1", WorkerConfig(props), registry, None, statuses)  # type: ignore[arg-type]
+    connector = {"connector.class": "LeakySink", "name": "l", "topics": "t", "password": written}
+    handler_filter = ResolvedValueFilter()
+    caplog.handler.addFilter(handler_filter)
+    try:
+        worker.start_task(TaskId("l", 0), connector, {**connector, "task.class": f"{__name__}.LeakyTask"})
+
+        def failed() -> Any:
+            state = statuses.get_tasks("l").get(0)
+            return state if state is not None and state.state is State.FAILED else None
+
+        deadline = time.monotonic() + 30
+        while not failed() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        state = failed()
+        assert state is not None, f"expected task l-0 FAILED, saw {statuses.get_tasks('l')}"
+    finally:
+        worker.stop()
+        caplog.handler.removeFilter(handler_filter)
+    shown = "[hidden]" if written.startswith("clear") else written
+    assert f"cannot log in with {shown}" in state.trace, state.trace
+    for secret in ("clear-text-password", "leaky-secret-value"):
+        assert secret not in state.trace, f"{secret} leaked into the trace: {state.trace}"
+        assert secret not in caplog.text, f"{secret} leaked into the log: {caplog.text}"
+    assert f"logging in with {shown}" in caplog.text, caplog.text
