@@ -57,12 +57,12 @@ class Resolution:
         """``text`` with every resolved value (of a useful length) replaced by its placeholder."""
         return log_scrubbing.scrub(text, self.substitutions)
 
-    def check(self, what: str) -> dict[str, str]:
-        """The resolved config; raises :class:`UnresolvedConfigError` for ``what`` (``task x-0``,
-        ``connector x``) when any placeholder did not resolve."""
+    def check(self, failure: str) -> dict[str, str]:
+        """The resolved config; raises :class:`UnresolvedConfigError` when any placeholder did not
+        resolve, its message ``failure`` (``Cannot start task x-0``) followed by the reasons."""
         if self.errors:
-            reasons = "; ".join(f"{m}" for messages in self.errors.values() for m in messages)
-            raise UnresolvedConfigError(f"Cannot start {what}: {reasons}")
+            reasons = "; ".join(m for messages in self.errors.values() for m in messages)
+            raise UnresolvedConfigError(f"{failure}: {reasons}")
         return {k: v for k, v in self.values.items() if v is not None}
 
 

@@ -130,7 +130,7 @@ class Worker:
         resolution = self.config_providers.resolve(config)
         hidden: list[tuple[str, str]] = []
         try:
-            resolved = resolution.check(f"connector {name}")
+            resolved = resolution.check(f"Cannot start connector {name}")
             connector = self.registry.connector_class(resolved[cc.CONNECTOR_CLASS])()
             hidden = _hidden_values(connector, resolved)
             connector.initialize(_ConnectorContext(self, name, on_reconfigure))
@@ -259,8 +259,8 @@ class Worker:
         substitutions = connector_resolution.substitutions + task_resolution.substitutions
         scrub = _scrubber(substitutions)
         try:
-            resolved_connector = connector_resolution.check(f"task {task_id}")
-            resolved_task = task_resolution.check(f"task {task_id}")
+            resolved_connector = connector_resolution.check(f"Cannot start task {task_id}")
+            resolved_task = task_resolution.check(f"Cannot start task {task_id}")
             scrub = _scrubber(substitutions, self._task_hidden_values(resolved_connector, resolved_task))
             # Validation refused these already; a config written to the config topic directly was not.
             self.client_policy.enforce(resolved_connector)

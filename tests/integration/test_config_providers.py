@@ -164,6 +164,8 @@ def test_tasks_see_values_while_every_view_shows_the_placeholders(clean: Secured
     topic = f"{unique_name}-in"
     create_topic(connect.bootstrap_servers, topic)
     echo_file = connect.workdir / f"echo-{unique_name}.txt"
+    # Names of their own: sink offsets live in consumer groups on the broker both modes share.
+    file_name, echo_name = f"{unique_name}-file", f"{unique_name}-echo"
     file_sink = {
         "connector.class": "FileStreamSink",
         "topics": topic,
@@ -176,10 +178,10 @@ def test_tasks_see_values_while_every_view_shows_the_placeholders(clean: Secured
         "file": str(echo_file),
         "secret": f"${{env:{ENV_NAME}}}",
     }
-    connect.create("file-sink", file_sink)
-    connect.create("echo-sink", echo_sink)
-    connect.wait_state("file-sink", "RUNNING", tasks=1)
-    connect.wait_state("echo-sink", "RUNNING", tasks=1)
+    connect.create(file_name, file_sink)
+    connect.create(echo_name, echo_sink)
+    connect.wait_state(file_name, "RUNNING", tasks=1)
+    connect.wait_state(echo_name, "RUNNING", tasks=1)
     produce(connect.bootstrap_servers, topic, ["a", "b", "c"])
 
     wait_for(lambda: read_lines(clean.sink_file) == ["a", "b", "c"], 60, "records in the resolved sink path")
@@ -190,7 +192,7 @@ def test_tasks_see_values_while_every_view_shows_the_placeholders(clean: Secured
     )
 
     seen: list[str] = []
-    for name, config in (("file-sink", file_sink), ("echo-sink", echo_sink)):
+    for name, config in ((file_name, file_sink), (echo_name, echo_sink)):
         stored = expect(connect, "GET", f"/connectors/{name}/config", 200)
         assert stored == {**config, "name": name}, f"GET config must be the config as written: {stored}"
         info = expect(connect, "GET", f"/connectors/{name}", 200)
@@ -204,10 +206,22 @@ def test_tasks_see_values_while_every_view_shows_the_placeholders(clean: Secured
             str(tasks),
             str(expect(connect, "GET", f"/connectors/{name}/status", 200)),
         ]
-    echo_task = expect(connect, "GET", "/connectors/echo-sink/tasks", 200)[0]["config"]
+    echo_task = expect(connect, "GET", f"/connectors/{echo_name}/tasks", 200)[0]["config"]
     assert echo_task["secret.copy"] == echo_sink["secret"], (
         "a copied PASSWORD value is stored as its placeholder"
     )
+    # The offsets API builds its admin client from the resolved config too.
+    committed = {"partition": {"kafka_topic": topic, "kafka_partition": 0}, "offset": {"kafka_offset": 3}}
+    seen_offsets: list[Any] = []
+
+    def offsets_committed() -> bool:
+        seen_offsets[:] = connect.request("GET", f"/connectors/{file_name}/offsets")
+        return seen_offsets == [200, {"offsets": [committed]}]
+
+    try:
+        wait_for(offsets_committed, 30, "the file sink's committed offsets through the offsets API")
+    except AssertionError:
+        raise AssertionError(f"expected [200, {{'offsets': [{committed}]}}], saw {seen_offsets}") from None
     seen.append(str(expect(connect, "GET", "/connectors?expand=info&expand=status", 200)))
     assert_nowhere(clean, "the REST API", "\n".join(seen))
 
@@ -215,7 +229,7 @@ def test_tasks_see_values_while_every_view_shows_the_placeholders(clean: Secured
         assert_nowhere(
             clean,
             "the coordinator's gRPC API",
-            coordinator_views(connect, {"file-sink": file_sink, "echo-sink": echo_sink}),
+            coordinator_views(connect, {file_name: file_sink, echo_name: echo_sink}),
         )
         group = connect.cluster.group_id
         topics = [f"{group}-configs", f"{group}-status", f"{group}-offsets"]

@@ -106,7 +106,7 @@ def test_file_provider_resolves_keys_and_keeps_the_rest(secrets: Path) -> None:
         "n": "1",
     }
     resolution = file_and_dir(None).resolve(config)
-    assert resolution.check("task x-0") == {
+    assert resolution.check("Cannot start task x-0") == {
         "user": "alice",
         "url": "jdbc://h/db?password=s3cr3t-value",
         "n": "1",
@@ -133,12 +133,12 @@ def test_directory_provider_reads_a_whole_file_and_never_a_path(secrets: Path) -
 def test_allowed_paths_refuse_a_path_outside_even_through_dot_dot(secrets: Path) -> None:
     resolver = file_and_dir(str(secrets))
     inside = resolver.resolve({"p": f"${{file:{secrets / 'db.properties'}:password}}"})
-    assert inside.check("task x-0") == {"p": "s3cr3t-value"}
+    assert inside.check("Cannot start task x-0") == {"p": "s3cr3t-value"}
     sneaky = f"{secrets}/../outside.properties"
     refused = resolver.resolve({"p": f"${{file:{sneaky}:password}}"})
     assert refused.values["p"] == f"${{file:{sneaky}:password}}", "a refused placeholder stays as written"
     with pytest.raises(UnresolvedConfigError) as error:
-        refused.check("task x-0")
+        refused.check("Cannot start task x-0")
     message = str(error.value)
     assert f"the path {sneaky} is not allowed (allowed.paths={secrets})" in message, message
     assert "outside-value" not in message
@@ -172,7 +172,10 @@ def test_env_placeholder_with_and_without_the_empty_path(monkeypatch: pytest.Mon
     monkeypatch.setenv("CONNECTD_UNIT_SECRET", "from-the-environment")
     resolver = providers({"config.providers": "env", "config.providers.env.class": "EnvVarConfigProvider"})
     resolution = resolver.resolve({"a": "${env:CONNECTD_UNIT_SECRET}", "b": "${env::CONNECTD_UNIT_SECRET}"})
-    assert resolution.check("connector x") == {"a": "from-the-environment", "b": "from-the-environment"}
+    assert resolution.check("Cannot start connector x") == {
+        "a": "from-the-environment",
+        "b": "from-the-environment",
+    }
 
 
 def test_unknown_provider_and_missing_key_name_the_key_and_placeholder(secrets: Path) -> None:
@@ -185,7 +188,7 @@ def test_unknown_provider_and_missing_key_name_the_key_and_placeholder(secrets: 
         ]
     }
     with pytest.raises(UnresolvedConfigError) as error:
-        resolution.check("task x-0")
+        resolution.check("Cannot start task x-0")
     message = str(error.value)
     assert message.startswith("Cannot start task x-0: "), message
     assert f"config key 'b' refers to ${{file:{db}:nope}}, which config provider 'file' could not " \
@@ -201,7 +204,7 @@ def test_task_configs_get_their_placeholders_back(secrets: Path) -> None:
     db = secrets / "db.properties"
     raw = {"password": f"${{file:{db}:password}}", "user": f"${{file:{db}:user}}", "topic": "t"}
     resolution = file_and_dir(None).resolve(raw)
-    resolved = resolution.check("connector x")
+    resolved = resolution.check("Cannot start connector x")
     generated = [{**resolved, "copy": resolved["password"], "task.class": "T"}]
     stored = reverse_transform(raw, resolution, generated, secret_keys={"password"})
     assert stored == [{**raw, "copy": raw["password"], "task.class": "T"}]
