@@ -12,6 +12,8 @@ from typing import Any
 
 from connectd.api.config import ConfigDef, ConfigType, Importance, Range, ValidString
 from connectd.api.errors import ConfigError
+from connectd.runtime import client_override_policy as client_policy
+from connectd.runtime.config_providers import PROVIDERS_KEY, ConfigProviders, Resolution
 from connectd.stream_paths import TopicNames
 
 
@@ -288,6 +290,19 @@ def _worker_config_def() -> ConfigDef:
         importance=low,
         documentation="Deadline of every gRPC call between roles.",
     )
+    # Secrets (KIP-297) and what connectors may set on their clients: connectd/runtime/config_providers.py
+    # and connectd/runtime/client_override_policy.py.
+    d.define(PROVIDERS_KEY, ConfigType.LIST, None, importance=low, documentation="Names of config providers.")
+    d.define(
+        client_policy.POLICY_KEY,
+        ConfigType.STRING,
+        client_policy.DEFAULT_POLICY,
+        validator=client_policy.validate_policy,
+        importance=low,
+        documentation="Which client settings connectors may override: None, Principal or All.",
+    )
+    d.define(client_policy.ALLOWED_URLS_KEY, ConfigType.LIST, "", importance=low)
+    d.define(client_policy.ALLOWED_PATHS_KEY, ConfigType.LIST, "", importance=low)
     return d
 
 
@@ -341,19 +356,38 @@ def _reachable_host(bound: str | None) -> str:
     return bound if bound and bound not in ("0.0.0.0", "::") else socket.gethostname()
 
 
+def _resolve_placeholders(props: Mapping[str, str], providers: ConfigProviders) -> Resolution:
+    """Kafka resolves the worker config's own placeholders at startup, with the providers it names
+    (none named: nothing is resolved). One that does not resolve stops the worker, naming it."""
+    if not providers.names:
+        return Resolution(dict(props))
+    resolution = providers.resolve(props, skip={k for k in props if k.startswith(PROVIDERS_KEY)})
+    for messages in resolution.errors.values():
+        raise ConfigFileError(f"worker config: {messages[0]}")
+    return resolution
+
+
 class WorkerConfig:
     """Parsed worker properties; ``originals`` keeps every key for client prefixes."""
 
     def __init__(self, props: Mapping[str, str]) -> None:
-        self.originals: dict[str, str] = dict(props)
+        # As written (placeholders kept), to build a copy from; ``originals`` holds resolved values.
+        self.raw_originals: dict[str, str] = dict(props)
+        resolution = Resolution(dict(props))
         try:
+            self.config_providers = ConfigProviders.from_worker_config(props)
+            resolution = _resolve_placeholders(props, self.config_providers)
+            self.originals: dict[str, str] = {k: v for k, v in resolution.values.items() if v is not None}
+            props = self.originals
+            self.client_override_policy = client_policy.ClientOverridePolicy.from_worker_config(props)
             self.values = WORKER_CONFIG_DEF.parse(props)
             # Parsed now, so a bad listener is a one-line startup error naming the key, not a traceback.
             self.listeners = [parse_listener(text) for text in self.values["listeners"] or []]
             for key in _ROLE_ADDRESS_KEYS.values():
                 parse_host_port(key, self.values[key])
         except ConfigError as exc:
-            raise ConfigFileError(str(exc)) from None
+            # A resolved value in the message (a secret in a mistyped key) is shown as its placeholder.
+            raise ConfigFileError(resolution.scrub(str(exc))) from None
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -382,7 +416,7 @@ class WorkerConfig:
         return ",".join(servers) if servers else None
 
     def with_bootstrap(self, servers: str) -> WorkerConfig:
-        return WorkerConfig({**self.originals, "bootstrap.servers": servers})
+        return WorkerConfig({**self.raw_originals, "bootstrap.servers": servers})
 
     @property
     def listener(self) -> Listener:

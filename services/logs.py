@@ -6,6 +6,8 @@ import logging
 import os
 import sys
 
+from connectd.runtime.log_scrubbing import ResolvedValueFilter
+
 
 def configure_logging(role: str, worker_id: str = "-") -> None:
     level = os.environ.get("CONNECTD_LOG_LEVEL", "INFO").upper()
@@ -13,6 +15,8 @@ def configure_logging(role: str, worker_id: str = "-") -> None:
     handler.setFormatter(
         logging.Formatter(f"%(asctime)s %(levelname)s [{role} {worker_id}] %(name)s: %(message)s")
     )
+    # Values config providers resolved are logged as their placeholders, whoever logs them.
+    handler.addFilter(ResolvedValueFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

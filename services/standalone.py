@@ -45,7 +45,7 @@ def _initial_state(value: str | None) -> TargetState:
 
 def embedded_broker_config(config: WorkerConfig, broker: EmbeddedBroker) -> WorkerConfig:
     return WorkerConfig(
-        {**EMBEDDED_BROKER_DEFAULTS, **config.originals, "bootstrap.servers": broker.bootstrap_servers}
+        {**EMBEDDED_BROKER_DEFAULTS, **config.raw_originals, "bootstrap.servers": broker.bootstrap_servers}
     )
 
 

@@ -21,7 +21,8 @@ A source connector in a few lines::
 
 Register it under the ``connectd.plugins`` entry-point group, or drop the file in a ``plugin.path``
 directory. Transformations and predicates (:class:`Transformation`, :class:`Predicate`) are found
-the same way. The names below are the stable surface; a test checks the list.
+the same way; a worker's config providers (:class:`ConfigProvider`) are named in its
+config. The names below are the stable surface; a test checks the list.
 """
 
 from connectd.api.config import (
@@ -41,6 +42,7 @@ from connectd.api.config import (
     non_empty_string_without_control_chars,
     non_null,
 )
+from connectd.api.config_provider import ConfigProvider
 from connectd.api.connector import Connector, ConnectorContext, SinkConnector, SourceConnector
 from connectd.api.converter import Converter
 from connectd.api.errors import ConfigError, ConnectError, DataError, MissingConfigError, RetriableError
@@ -92,6 +94,7 @@ __all__ = [
     "ConfigDef",
     "ConfigError",
     "ConfigKey",
+    "ConfigProvider",
     "ConfigType",
     "ConfigValue",
     "ConnectError",

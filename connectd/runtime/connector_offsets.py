@@ -290,9 +290,22 @@ class ConnectorOffsetsManager:
         self._registry.connector_class(class_name)  # raises Kafka's unknown-class message
         return ConnectorType(self._registry.connector_type(class_name))
 
+    def _resolved(self, info: ConnectorInfo) -> dict[str, str]:
+        """The connector config with its placeholders resolved (as Kafka's herder hands it to
+        ``alter_offsets`` and to the admin client), its client overrides held to the worker's policy."""
+        try:
+            config = self._worker_config.config_providers.resolve(info.config).check(
+                f"Cannot modify or read the offsets of connector {info.name}"
+            )
+            self._worker_config.client_override_policy.enforce(config)
+        except ConnectError as exc:
+            raise ConnectdError(str(exc)) from None
+        return config
+
     def _group(self, info: ConnectorInfo) -> ConsumerGroupOffsets:
-        group = client_configs.consumer_config(self._worker_config, info.config, info.name, "")["group.id"]
-        admin = client_configs.admin_config(self._worker_config, info.config)
+        config = self._resolved(info)
+        group = client_configs.consumer_config(self._worker_config, config, info.name, "")["group.id"]
+        admin = client_configs.admin_config(self._worker_config, config)
         return ConsumerGroupOffsets(admin, group, info.name, self._timeout_s, self._worker_config.topic_names)
 
     def _hook(self, info: ConnectorInfo, kind: ConnectorType, offsets: Any) -> bool:
@@ -304,8 +317,9 @@ class ConnectorOffsetsManager:
             # the framework's offsets are still changed and the message says so.
             log.warning("connector %s: plugin not installed here; alter_offsets not called", info.name)
             return False
+        config = self._resolved(info)
         try:
-            return bool(plugin.cls().alter_offsets(dict(info.config), offsets))
+            return bool(plugin.cls().alter_offsets(config, offsets))
         except NotImplementedError:
             raise ConnectdError(
                 f"Failed to modify offsets for connector {info.name} because it doesn't support external "

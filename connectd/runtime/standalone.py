@@ -52,7 +52,9 @@ class StandaloneControlPlane(LoggerAdmin):
     ) -> None:
         self._worker = worker
         self._registry = registry
-        self._validator = ConnectorConfigValidator(registry)
+        self._validator = ConnectorConfigValidator(
+            registry, config_providers=worker.config_providers, client_policy=worker.client_policy
+        )
         self._statuses = statuses
         self._server_info = server_info
         self._lock = threading.RLock()

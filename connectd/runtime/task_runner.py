@@ -7,6 +7,7 @@ import threading
 import time
 import traceback
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 
 from connectd.api.task import Task
 from connectd.errors import FencedError
@@ -41,6 +42,9 @@ class TaskRunner(ABC):
         self.failed = False
         # Stopped because a newer copy of the task runs elsewhere (the offset store refused this one).
         self.fenced = False
+        # Applied to a failure's trace before it is logged or reported: the worker sets it to replace
+        # the values config providers resolved for this task with their placeholders.
+        self.redact: Callable[[str], str] = str
 
     def start(self) -> None:
         self._thread.start()
@@ -74,11 +78,11 @@ class TaskRunner(ABC):
         except BaseException as exc:
             if self.stopping and isinstance(exc, Exception):
                 # Stopped while it started or flushed (its worker shutting down under it): not a failure.
-                log.info("task %s stopped; it raised on the way out: %s", self.task_id, exc)
+                log.info("task %s stopped; it raised on the way out: %s", self.task_id, self.redact(str(exc)))
                 self._report(State.UNASSIGNED)
                 return
             self.failed = True
-            trace = traceback.format_exc()
+            trace = self.redact(traceback.format_exc())
             log.error("task %s failed: %s", self.task_id, trace.strip().splitlines()[-1])
             log.debug("task %s failure trace:\n%s", self.task_id, trace)
             self._report(State.FAILED, trace)

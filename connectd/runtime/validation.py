@@ -4,7 +4,11 @@ Order, as Kafka Connect runs it: connector class present and loadable; framework
 connector's type and for each ``transforms``/``predicates`` alias; the sink rules (``topics`` xor
 ``topics.regex``, the DLQ topic not consumed, and in distributed mode a consumer group other than
 the workers' group); the connector's own ``validate()``; converter sub-configs for converters the
-config names. The result is Connect's ``ConfigInfos`` JSON, PASSWORD values shown as ``[hidden]``.
+config names; the client overrides against the worker's override policy. The result is Connect's
+``ConfigInfos`` JSON, PASSWORD values shown as ``[hidden]``.
+
+Placeholders (``${file:...}``) are resolved to validate, as Kafka does, on the worker that validates;
+the result shows each value as written, and a resolved value quoted in an error as its placeholder.
 """
 
 from __future__ import annotations
@@ -13,35 +17,62 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from connectd.api.config import ConfigKey, ConfigValue
+from connectd.api.config import HIDDEN, ConfigKey, ConfigType, ConfigValue
 from connectd.api.exactly_once import ConnectorTransactionBoundaries, ExactlyOnceSupport
 from connectd.errors import BadRequestError
 from connectd.plugins.registry import PluginRegistry, UnknownPluginError
 from connectd.runtime import connector_config as cc
+from connectd.runtime import log_scrubbing
 from connectd.runtime.alias_configs import alias_def, check_alias_plugins
+from connectd.runtime.client_override_policy import (
+    OVERRIDE_PREFIXES,
+    ClientOverridePolicy,
+    is_sensitive_client_key,
+)
+from connectd.runtime.config_providers import ConfigProviders, Resolution
+
+
+def _looks_secret(key: str) -> bool:
+    """A key whose value is hidden where no config definition says its type: a client's secret
+    setting, or a key that calls itself a password or secret."""
+    last = key.rsplit(".", 1)[-1].lower()
+    return is_sensitive_client_key(key) or "password" in last or "secret" in last
 
 
 def java_map_string(config: Mapping[str, Any]) -> str:
-    """``{k=v, k2=v2}``: how Kafka prints a config map in its messages."""
-    return "{" + ", ".join(f"{k}={v}" for k, v in config.items()) + "}"
+    """``{k=v, k2=v2}``: how Kafka prints a config map in its messages (secrets as ``[hidden]``)."""
+    return "{" + ", ".join(f"{k}={HIDDEN if _looks_secret(k) else v}" for k, v in config.items()) + "}"
 
 
 class ConnectorConfigValidator:
     """``worker_group_id`` is the group of a distributed worker: a sink's consumer group may not be it.
-    ``exactly_once_source``: the worker's ``exactly.once.source.support`` is ``enabled``."""
+    ``exactly_once_source``: the worker's ``exactly.once.source.support`` is ``enabled``.
+    ``config_providers`` and ``client_policy``: the worker's (none, and Kafka's default ``All``)."""
 
     def __init__(
-        self, registry: PluginRegistry, worker_group_id: str | None = None, exactly_once_source: bool = False
+        self,
+        registry: PluginRegistry,
+        worker_group_id: str | None = None,
+        exactly_once_source: bool = False,
+        config_providers: ConfigProviders | None = None,
+        client_policy: ClientOverridePolicy | None = None,
     ) -> None:
         self._registry = registry
         self._worker_group_id = worker_group_id
         self._exactly_once_source = exactly_once_source
+        self._providers = config_providers or ConfigProviders()
+        self._client_policy = client_policy or ClientOverridePolicy()
 
     def validate(self, config: Mapping[str, str | None]) -> dict[str, Any]:
         """``ConfigInfos`` for a config. Raises BadRequestError if the class is missing or unknown."""
-        class_name = config.get(cc.CONNECTOR_CLASS)
-        if not class_name:
+        if not config.get(cc.CONNECTOR_CLASS):
             raise BadRequestError(f"Connector config {java_map_string(config)} contains no connector type")
+        resolution = self._providers.resolve(config)
+        infos = self._validate(resolution.values, resolution)
+        return _as_written(infos, config, resolution)
+
+    def _validate(self, config: Mapping[str, str | None], resolution: Resolution) -> dict[str, Any]:
+        class_name = str(config.get(cc.CONNECTOR_CLASS))
         connector_cls = self._registry.connector_class(class_name)
         connector_type = self._registry.connector_type(class_name)
         connector = connector_cls()
@@ -62,6 +93,7 @@ class ConnectorConfigValidator:
                     self._registry.converter_class(str(config[key]), key)
                 except UnknownPluginError as exc:
                     framework_values[key].add_error(str(exc))
+        _check_client_overrides(config, framework_values, self._client_policy)
 
         entries: list[tuple[ConfigKey | None, ConfigValue]] = [
             (framework.keys.get(name), value) for name, value in framework_values.items()
@@ -84,6 +116,13 @@ class ConnectorConfigValidator:
                 value = ConfigValue(name)
                 value.add_error("Null value can not be supplied as the configuration value.")
                 entries.append((None, value))
+        for name, messages in resolution.unknown_providers.items():
+            found = next((v for _, v in entries if v.name == name), None)
+            if found is None:
+                found = ConfigValue(name, config.get(name))
+                entries.append((None, found))
+            for message in messages:
+                found.add_error(message)
         return _config_infos(class_name, entries)
 
     def _converter_entries(
@@ -121,6 +160,38 @@ def raise_if_invalid(infos: Mapping[str, Any]) -> None:
             + "You can also find the above list of errors at the endpoint "
             "`/connector-plugins/{connectorType}/config/validate`"
         )
+
+
+def _check_client_overrides(
+    config: Mapping[str, str | None], values: dict[str, ConfigValue], policy: ClientOverridePolicy
+) -> None:
+    """Every client override is listed (as Kafka lists them), with the policy's refusals as errors."""
+    refused = policy.check(config)
+    for key, raw in config.items():
+        if not key.startswith(OVERRIDE_PREFIXES):
+            continue
+        secret = ConfigType.PASSWORD if is_sensitive_client_key(key) else ConfigType.STRING
+        value = values.setdefault(key, ConfigValue(key, raw, type=secret))
+        if key in refused:
+            value.add_error(refused[key])
+
+
+def _as_written(
+    infos: dict[str, Any], config: Mapping[str, str | None], resolution: Resolution
+) -> dict[str, Any]:
+    """The validation result of the resolved config, shown for the config as written: each value with
+    its placeholders, and a resolved value quoted in a message as its placeholder."""
+    if not resolution.placeholder_keys:
+        return infos
+    for entry in infos["configs"]:
+        value = entry["value"]
+        if value is None:
+            continue
+        if value["name"] in resolution.placeholder_keys and value["value"] not in (None, HIDDEN):
+            value["value"] = config.get(value["name"])
+        value["errors"] = [resolution.scrub(e) for e in value["errors"]]
+        value["recommended_values"] = [resolution.scrub(v) for v in value["recommended_values"]]
+    return infos
 
 
 def _check_exactly_once(
@@ -230,6 +301,10 @@ def _config_infos(class_name: str, entries: list[tuple[ConfigKey | None, ConfigV
             groups.append(definition.group)
         if definition is not None:
             value.type = definition.type
+        if value.type is ConfigType.PASSWORD and value.value is not None:
+            # A plugin's message may quote a secret it was given as plain text: shown as [hidden].
+            secret = [(HIDDEN, str(value.value))]
+            value.errors = [log_scrubbing.scrub(e, secret) for e in value.errors]
         error_count += len(value.errors)
         configs.append({"definition": definition.to_info() if definition else None, "value": value.to_info()})
     return {"name": class_name, "error_count": error_count, "groups": groups, "configs": configs}

@@ -13,14 +13,17 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from connectd.api.config import HIDDEN, ConfigType
 from connectd.api.connector import Connector, SinkConnector
 from connectd.api.converter import Converter
 from connectd.api.errors import ConnectError
 from connectd.api.task import SinkTask, SourceTask, Task
 from connectd.config import WorkerConfig
 from connectd.plugins.registry import PluginRegistry
-from connectd.runtime import client_configs
+from connectd.runtime import client_configs, log_scrubbing
 from connectd.runtime import connector_config as cc
+from connectd.runtime.client_override_policy import is_sensitive_client_key
+from connectd.runtime.config_providers import Resolution, reverse_transform
 from connectd.runtime.model import State, StateInfo, TargetState, TaskId
 from connectd.runtime.pipeline.assembly import PipelineParts, sink_pipeline, source_pipeline
 from connectd.runtime.sink_runner import SinkTaskRunner
@@ -48,6 +51,29 @@ class _ConnectorContext:
         self._worker.fail_connector(self._name, error)
 
 
+def _password_keys(connector: Connector) -> set[str]:
+    """The connector's PASSWORD keys: their values never go into stored task configs."""
+    try:
+        return {name for name, key in connector.config_def().keys.items() if key.type is ConfigType.PASSWORD}
+    except Exception:
+        return set()
+
+
+def _hidden_values(connector: Connector | None, config: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(``[hidden]``, value) for the values of the connector's PASSWORD keys and of secret client
+    settings: a plugin's exception or log line quoting one shows ``[hidden]``, as Kafka renders them."""
+    keys = _password_keys(connector) if connector is not None else set()
+    pairs = [(HIDDEN, v) for k, v in config.items() if v and (k in keys or is_sensitive_client_key(k))]
+    log_scrubbing.register(pairs)
+    return pairs
+
+
+def _scrubber(*pairs: list[tuple[str, str]]) -> Callable[[str], str]:
+    """Replaces resolved and secret values in a trace by their placeholders or ``[hidden]``."""
+    every = [pair for group in pairs for pair in group]
+    return lambda text: log_scrubbing.scrub(text, every)
+
+
 def _load_class(qualified: str) -> type:
     module_name, _, class_name = qualified.rpartition(".")
     return getattr(importlib.import_module(module_name), class_name)
@@ -68,8 +94,12 @@ class Worker:
         self.offsets = offsets
         self._statuses = statuses
         self.topic_tracking = TopicTrackingSettings.from_config(config)
+        self.config_providers = config.config_providers
+        self.client_policy = config.client_override_policy
         self._lock = threading.RLock()
-        self._connectors: dict[str, tuple[Connector, dict[str, str]]] = {}
+        # Each running connector with its config as stored (placeholders kept), as resolved, and what
+        # hides the resolved and secret values in its traces.
+        self._connectors: dict[str, tuple[Connector, dict[str, str], Resolution, Callable[[str], str]]] = {}
         # Connectors that failed here: they change target state only through a restart, as in Kafka.
         self._failed: set[str] = set()
         self._tasks: dict[TaskId, TaskRunner] = {}
@@ -96,30 +126,43 @@ class Worker:
             self._connector_state(name, State.PAUSED if target is TargetState.PAUSED else State.STOPPED)
             return False
         connector: Connector | None = None
+        # Placeholders resolve here, on the worker, and only the connector instance sees the values.
+        resolution = self.config_providers.resolve(config)
+        hidden: list[tuple[str, str]] = []
         try:
-            connector = self.registry.connector_class(config[cc.CONNECTOR_CLASS])()
+            resolved = resolution.check(f"Cannot start connector {name}")
+            connector = self.registry.connector_class(resolved[cc.CONNECTOR_CLASS])()
+            hidden = _hidden_values(connector, resolved)
             connector.initialize(_ConnectorContext(self, name, on_reconfigure))
-            connector.start(dict(config))
+            connector.start(resolved)
         except Exception:
-            trace = traceback.format_exc()
+            trace = _scrubber(resolution.substitutions, hidden)(traceback.format_exc())
             log.error("connector %s failed to start: %s", name, trace.strip().splitlines()[-1])
             self._connector_state(name, State.FAILED, trace, connector.version() if connector else "")
             return False
         with self._lock:
-            self._connectors[name] = (connector, dict(config))
+            self._connectors[name] = (
+                connector,
+                dict(config),
+                resolution,
+                _scrubber(resolution.substitutions, hidden),
+            )
         log.info("connector %s running", name)
         self._connector_state(name, State.RUNNING, version=connector.version())
         return True
 
     def fail_connector(self, name: str, error: BaseException) -> None:
-        trace = "".join(traceback.format_exception(error))
-        log.error("connector %s failed: %s", name, error)
+        with self._lock:
+            entry = self._connectors.get(name)
+        scrub = entry[3] if entry is not None else str
+        trace = scrub("".join(traceback.format_exception(error)))
+        log.error("connector %s failed: %s", name, scrub(str(error)))
         self._connector_state(name, State.FAILED, trace)
 
     def connector_task_configs(self, name: str) -> list[dict[str, str]]:
         """Ask the connector for task configs, bounded by ``tasks.max`` (raises, and reports FAILED)."""
         with self._lock:
-            connector, config = self._connectors[name]
+            connector, config, resolution, _ = self._connectors[name]
         try:
             max_tasks = int(config.get(cc.TASKS_MAX, "1"))
             configs = connector.task_configs(max_tasks)
@@ -147,7 +190,8 @@ class Worker:
                     if config.get(key):
                         task_config.setdefault(key, config[key])
             result.append(task_config)
-        return result
+        # Stored and shown as written: the connector generated them from resolved values.
+        return reverse_transform(config, resolution, result, _password_keys(connector))
 
     def stop_connector(self, name: str) -> None:
         with self._lock:
@@ -209,12 +253,23 @@ class Worker:
         this copy's (a distributed worker's assignment says; the offset store fences older copies)."""
         if target is TargetState.STOPPED:
             return
+        # Placeholders resolve here, on the worker: only this task's objects see the values.
+        connector_resolution = self.config_providers.resolve(connector_config)
+        task_resolution = self.config_providers.resolve(task_config)
+        substitutions = connector_resolution.substitutions + task_resolution.substitutions
+        scrub = _scrubber(substitutions)
         try:
-            runner = self._build_runner(task_id, connector_config, task_config, epoch)
+            resolved_connector = connector_resolution.check(f"Cannot start task {task_id}")
+            resolved_task = task_resolution.check(f"Cannot start task {task_id}")
+            scrub = _scrubber(substitutions, self._task_hidden_values(resolved_connector, resolved_task))
+            # Validation refused these already; a config written to the config topic directly was not.
+            self.client_policy.enforce(resolved_connector)
+            runner = self._build_runner(task_id, resolved_connector, resolved_task, epoch)
+            runner.redact = scrub
             if target is TargetState.PAUSED:
                 runner.pause()
         except Exception:
-            trace = traceback.format_exc()
+            trace = scrub(traceback.format_exc())
             log.error("task %s failed to start: %s", task_id, trace.strip().splitlines()[-1])
             self._statuses.task_state(task_id, StateInfo(State.FAILED, self.worker_id, trace))
             return
@@ -222,6 +277,17 @@ class Worker:
             self._tasks[task_id] = runner
             self.task_starts[task_id] = self.task_starts.get(task_id, 0) + 1
         runner.start()
+
+    def _task_hidden_values(
+        self, connector_config: Mapping[str, str], task_config: Mapping[str, str]
+    ) -> list[tuple[str, str]]:
+        try:
+            connector: Connector | None = self.registry.connector_class(
+                connector_config[cc.CONNECTOR_CLASS]
+            )()
+        except Exception:
+            connector = None  # the task fails to build anyway, or runs without a known connector class
+        return _hidden_values(connector, {**connector_config, **task_config})
 
     def _build_runner(
         self, task_id: TaskId, connector_config: Mapping[str, str], task_config: Mapping[str, str], epoch: int
@@ -337,9 +403,11 @@ class Worker:
             return self._tasks.get(task_id)
 
     def stop(self) -> None:
-        """Stop every task (final offset flush included), then every connector."""
+        """Stop every task (final offset flush included), then every connector, then the config
+        providers."""
         self.stop_tasks(self.task_ids())
         with self._lock:
             names = list(self._connectors)
         for name in names:
             self.stop_connector(name)
+        self.config_providers.close()

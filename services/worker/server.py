@@ -49,7 +49,11 @@ class WorkerServicer(WorkerAdminRpcs, worker_pb2_grpc.WorkerServiceServicer):
         self._registry = registry
         self._lease_lapsed = lease_lapsed
         self._validator = ConnectorConfigValidator(
-            registry, worker_group_id=group_id, exactly_once_source=worker.config.exactly_once_source
+            registry,
+            worker_group_id=group_id,
+            exactly_once_source=worker.config.exactly_once_source,
+            config_providers=worker.config_providers,
+            client_policy=worker.client_policy,
         )
 
     def ValidateConfig(self, request: Any, context: grpc.ServicerContext) -> Any:

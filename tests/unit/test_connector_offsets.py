@@ -178,3 +178,15 @@ def test_a_plugin_not_installed_here_gets_the_framework_message(source_offsets: 
     message = _manager(source_offsets).alter(connectors, "ext", [ConnectorOffset({"k": "v"}, {"o": 1})])
     assert message == modified_message(False, reset=False)
     assert source_offsets.list("ext") == [({"k": "v"}, {"o": 1})]
+
+
+def test_the_offsets_api_hands_plugins_and_clients_resolved_configs(
+    source_offsets: FileOffsetBackend,
+) -> None:
+    config = {"connector.class": "FileStreamSource", "file": "${vault:kv:in}", "topic": "t"}
+    connectors = _Connectors(ConnectorInfo("src", config, [], ConnectorType.SOURCE), TargetState.STOPPED)
+    manager = ConnectorOffsetsManager(WorkerConfig({}), source_offsets, PluginRegistry.discover())
+    message = _raises(ConnectdError, manager.reset, connectors, "src")
+    assert message.startswith(
+        "Cannot modify or read the offsets of connector src: config key 'file' refers to ${vault:kv:in}"
+    ), message
