@@ -223,6 +223,10 @@ def test_read_only_credentials_read_but_cannot_write(secured: SecureRest) -> Non
         assert status == 403 and "DELETE" in seen["message"], (
             f"{secured.where}: {who} DELETE: {status} {seen}"
         )
+    refusals = secured.log().count(
+        "REST request refused: user 'reader' (role read-only) DELETE /connectors/nope"
+    )
+    assert refusals == 1, f"{secured.where}: expected the refusal logged once, saw {refusals} times"
 
 
 def test_kafkas_internal_endpoints_need_an_admin(secured: SecureRest) -> None:
