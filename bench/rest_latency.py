@@ -5,18 +5,29 @@ over a pool of keep-alive connections; each latency runs from the request's sche
 answer delays nothing else and queueing is counted, not hidden. An error is anything but a 200 (or
 no answer within 10 s). The baseline is the same load on ``GET /``, which touches no other role: the
 ratios say how much the connector endpoints cost over the gateway's own round trip.
+
+The cost of TLS: one worker serves REST on an http and an https listener at once; the same load runs
+on both in one schedule (requests alternate between them, so both see the same machine), and the
+ratios are https over http. Keep-alive connections are opened before the clock starts, so those
+figures are the cost of encryption per request; the handshake's is measured apart, as sequential
+requests each on a new connection (what curl or a CLI pays).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
+import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from bench.cluster import CoordinatorProbe, create_idle_connectors, local_cluster, wait_all_running
-from bench.common import Context, Figure, percentile, ratio
+from bench.common import Context, Figure, http_json, percentile, ratio, wait_until
+from connectd.embedded_broker import free_port
+from services.cluster_launcher import LocalCluster
+from services.security.certs import make_cluster_certs
 
 NAME = "rest"
 TITLE = "5. REST latency (gateway under a bounded load)"
@@ -32,37 +43,34 @@ class Endpoint:
     sent: int = 0
 
 
-class HttpPool:
-    """Minimal HTTP/1.1 GETs over a pool of keep-alive connections (asyncio streams)."""
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
-    def __init__(self, base_url: str, size: int) -> None:
+
+class HttpPool:
+    """Minimal HTTP/1.1 GETs over a pool of keep-alive connections (asyncio streams); https with a
+    ``context``."""
+
+    def __init__(self, base_url: str, size: int, context: ssl.SSLContext | None = None) -> None:
         parts = urlsplit(base_url)
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self._size = size
-        self._idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter] | None] = asyncio.Queue()
+        self._context = context
+        self._idle: asyncio.Queue[Connection | None] = asyncio.Queue()
 
-    async def start(self) -> None:
+    async def start(self, connect: bool = False) -> None:
+        """``connect``: open every connection now (a TLS handshake then costs no request)."""
         for _ in range(self._size):
-            self._idle.put_nowait(None)  # connected lazily
+            self._idle.put_nowait(await self.connect() if connect else None)  # else connected lazily
+
+    async def connect(self) -> Connection:
+        return await asyncio.open_connection(self.host, self.port, ssl=self._context)
 
     async def get(self, path: str) -> int:
         connection = await self._idle.get()
         try:
             if connection is None:
-                connection = await asyncio.open_connection(self.host, self.port)
-            reader, writer = connection
-            writer.write(
-                f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\nAccept: application/json\r\n\r\n".encode()
-            )
-            await writer.drain()
-            status_line = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.decode("latin-1").partition(":")
-                if name.strip().lower() == "content-length":
-                    length = int(value)
-            await reader.readexactly(length)
-            status = int(status_line.split()[1])
+                connection = await self.connect()
+            status = await self.request(connection, path)
         except BaseException:
             if connection is not None:
                 connection[1].close()
@@ -71,6 +79,19 @@ class HttpPool:
         self._idle.put_nowait(connection)
         return status
 
+    async def request(self, connection: Connection, path: str) -> int:
+        reader, writer = connection
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\nAccept: application/json\r\n\r\n".encode())
+        await writer.drain()
+        status_line = await reader.readline()
+        length = 0
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value)
+        await reader.readexactly(length)
+        return int(status_line.split()[1])
+
     async def close(self) -> None:
         while not self._idle.empty():
             connection = self._idle.get_nowait()
@@ -78,16 +99,30 @@ class HttpPool:
                 connection[1].close()
 
 
+# The i-th request of a schedule: where it is counted, which pool sends it, and its path.
+Schedule = Callable[[int], tuple[Endpoint, HttpPool, str]]
+
+
 async def _load(
     base_url: str, rate: int, seconds: float, paths: list[Callable[[int], tuple[Endpoint, str]]]
 ) -> None:
     pool = HttpPool(base_url, _CONNECTIONS)
     await pool.start()
+
+    def schedule(i: int) -> tuple[Endpoint, HttpPool, str]:
+        endpoint, path = paths[i % len(paths)](i)
+        return endpoint, pool, path
+
+    await _run_schedule(rate, seconds, schedule)
+    await pool.close()
+
+
+async def _run_schedule(rate: int, seconds: float, schedule: Schedule) -> None:
     started = time.perf_counter()
     tasks = []
 
     async def one(i: int, scheduled: float) -> None:
-        endpoint, path = paths[i % len(paths)](i)
+        endpoint, pool, path = schedule(i)
         endpoint.sent += 1
         try:
             status = await asyncio.wait_for(pool.get(path), _TIMEOUT_S)
@@ -105,7 +140,6 @@ async def _load(
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(i, scheduled)))
     await asyncio.gather(*tasks)
-    await pool.close()
 
 
 def load(
@@ -138,7 +172,8 @@ def endpoint_figures(endpoint: Endpoint, baseline_p99: float, target: bool) -> l
 def run(ctx: Context) -> list[Figure]:
     scale = ctx.scale
     names = [f"rest-{i:04d}" for i in range(scale.rest_connectors)]
-    with local_cluster(ctx, NAME, 2, {}) as cluster:
+    with local_cluster(ctx, NAME, 1, {}) as cluster:
+        tls_worker = _add_tls_worker(ctx, cluster)
         probe = CoordinatorProbe(cluster)
         try:
             started = time.perf_counter()
@@ -158,6 +193,7 @@ def run(ctx: Context) -> list[Figure]:
             lambda i: (status, f"/connectors/{names[(i // 2) % len(names)]}/status"),
         ]
         load(cluster.rest_url, scale.rest_rate, scale.rest_seconds, paths)
+        tls = _tls_cost(ctx, tls_worker, names)
     for endpoint in (listing, status):
         ctx.log(
             f"  {endpoint.label}: p50 {percentile(endpoint.latencies or [0], 50):.1f} ms, "
@@ -173,4 +209,114 @@ def run(ctx: Context) -> list[Figure]:
         *endpoint_figures(root, root_p99, target=False),
         *endpoint_figures(listing, root_p99, target=True),
         *endpoint_figures(status, root_p99, target=True),
+        *tls,
+    ]
+
+
+# --- the cost of TLS ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TlsWorker:
+    http_url: str
+    https_url: str
+    context: ssl.SSLContext
+
+
+def _add_tls_worker(ctx: Context, cluster: LocalCluster) -> TlsWorker:
+    """The group's second worker, serving REST on an http and an https listener (certificates from
+    ``connectd certs``' code, PEM keystore under ``listeners.https.ssl.*``)."""
+    certs = make_cluster_certs(ctx.subdir(NAME) / "certs")
+    http_port, https_port = free_port(), free_port()
+    worker = cluster.add_worker(
+        extra={
+            "listeners": f"http://127.0.0.1:{http_port},https://127.0.0.1:{https_port}",
+            "listeners.https.ssl.keystore.type": "PEM",
+            "listeners.https.ssl.keystore.location": str(certs.keystore("worker")),
+        }
+    )
+    worker.rest_port = http_port
+    http_url = f"http://127.0.0.1:{http_port}"
+    wait_until(lambda: _answers(http_url), 60, f"the REST API of {worker.name}")
+    return TlsWorker(http_url, f"https://127.0.0.1:{https_port}", ssl.create_default_context(cafile=certs.ca))
+
+
+def _answers(url: str) -> bool:
+    try:
+        return http_json(url + "/", timeout=2)[0] == 200
+    except OSError:
+        return False
+
+
+def _tls_cost(ctx: Context, worker: TlsWorker, names: list[str]) -> list[Figure]:
+    scale = ctx.scale
+    endpoints = {
+        (scheme, what): Endpoint(f"TLS {what} over {scheme}")
+        for scheme in ("http", "https")
+        for what in ("GET /", "status")
+    }
+    handshakes: dict[str, list[float]] = {"http": [], "https": []}
+    samples = max(10, scale.rest_rate // 2)
+
+    async def measure() -> None:
+        pools = {
+            "http": HttpPool(worker.http_url, _CONNECTIONS // 2),
+            "https": HttpPool(worker.https_url, _CONNECTIONS // 2, worker.context),
+        }
+        for pool in pools.values():
+            await pool.start(connect=True)
+
+        def schedule(i: int) -> tuple[Endpoint, HttpPool, str]:
+            scheme, what = ("http", "https")[i % 2], ("GET /", "status")[(i // 2) % 2]
+            path = "/" if what == "GET /" else f"/connectors/{names[(i // 4) % len(names)]}/status"
+            return endpoints[(scheme, what)], pools[scheme], path
+
+        await _run_schedule(scale.rest_rate, scale.rest_seconds, schedule)
+        for pool in pools.values():
+            await pool.close()
+        # New connection per request, sequential, the two schemes interleaved.
+        for _ in range(samples):
+            for scheme, pool in pools.items():
+                started = time.perf_counter()
+                connection = await pool.connect()
+                await pool.request(connection, "/")
+                handshakes[scheme].append((time.perf_counter() - started) * 1000)
+                connection[1].close()
+
+    asyncio.run(measure())
+    figures = []
+    for what in ("GET /", "status"):
+        http, https = endpoints[("http", what)], endpoints[("https", what)]
+        http_lat, https_lat = http.latencies or [float("nan")], https.latencies or [float("nan")]
+        p50 = percentile(http_lat, 50), percentile(https_lat, 50)
+        p99 = percentile(http_lat, 99), percentile(https_lat, 99)
+        label = "GET /" if what == "GET /" else "GET /connectors/{name}/status"
+        ctx.log(f"  TLS {label}: p50 {p50[0]:.1f} -> {p50[1]:.1f} ms, p99 {p99[0]:.1f} -> {p99[1]:.1f} ms")
+        figures += [
+            Figure(f"TLS {label} p50 over https", round(p50[1], 1), "ms", note=f"over http: {p50[0]:.1f} ms"),
+            Figure(f"TLS {label} p99 over https", round(p99[1], 1), "ms", note=f"over http: {p99[0]:.1f} ms"),
+            Figure(f"TLS {label} ratio p50", ratio(p50[1], p50[0]), "x", note="https ÷ http, keep-alive"),
+            Figure(f"TLS {label} ratio p99", ratio(p99[1], p99[0]), "x", note="https ÷ http, keep-alive"),
+        ]
+    errors = {
+        scheme: sum(endpoints[(scheme, w)].errors for w in ("GET /", "status")) for scheme in handshakes
+    }
+    connect = {scheme: statistics.median(values) for scheme, values in handshakes.items()}
+    ctx.log(f"  TLS new connection + GET /: median {connect['http']:.1f} -> {connect['https']:.1f} ms")
+    return [
+        *figures,
+        Figure("TLS http errors", errors["http"], ""),
+        Figure("TLS https errors", errors["https"], ""),
+        Figure(
+            "TLS new connection + GET / median over https",
+            round(connect["https"], 2),
+            "ms",
+            note=f"over http: {connect['http']:.2f} ms; {samples} sequential requests each",
+        ),
+        Figure(
+            "TLS new connection ratio",
+            ratio(connect["https"], connect["http"]),
+            "x",
+            note="https ÷ http: the handshake's cost",
+        ),
     ]

@@ -140,6 +140,7 @@ MAX_BODY_BYTES_KEY = "rest.request.max.bytes"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 MAX_BODY_BYTES_CEILING = 32 * 1024 * 1024
 HEADER_TIMEOUT_MS_KEY = "rest.request.header.timeout.ms"
+ADMIN_LISTENERS_KEY = "admin.listeners"
 DEFAULT_HEADER_TIMEOUT_MS = 10_000
 
 
@@ -180,6 +181,26 @@ def _worker_config_def() -> ConfigDef:
     d.define("rest.host.name", ConfigType.STRING, None, importance=low)
     d.define("rest.advertised.host.name", ConfigType.STRING, None, importance=low)
     d.define("rest.advertised.port", ConfigType.INT, None, validator=PORT, importance=low)
+    # Kafka's RestServerConfig keys for TLS listeners, admin endpoints and CORS (services/rest_listeners.py,
+    # gateway/cors.py); authentication keys are read by gateway/auth.py.
+    d.define(
+        "rest.advertised.listener",
+        ConfigType.STRING,
+        None,
+        validator=ValidString("http", "https", case_sensitive=False),
+        importance=low,
+        documentation="The protocol (http or https) of the URL given out as this worker's address.",
+    )
+    d.define(
+        ADMIN_LISTENERS_KEY,
+        ConfigType.LIST,
+        None,
+        importance=low,
+        documentation="Listeners serving /admin (loggers) instead of listeners; empty disables /admin.",
+    )
+    d.define("access.control.allow.origin", ConfigType.STRING, "", importance=low)
+    d.define("access.control.allow.methods", ConfigType.STRING, "", importance=low)
+    d.define("rest.extension.classes", ConfigType.LIST, "", importance=low)
     d.define(
         MAX_BODY_BYTES_KEY,
         ConfigType.INT,
@@ -340,14 +361,14 @@ def parse_host_port(key: str, text: str) -> tuple[str, int]:
     return match.group(1).strip("[]"), port
 
 
-def parse_listener(text: str) -> Listener:
+def parse_listener(text: str, key: str = "listeners") -> Listener:
     match = re.fullmatch(r"(?i)(https?)://(\[[^\]]*\]|[^:/]*):(\d+)/?", text.strip())
     if match is None:
         raise ConfigError(
-            "listeners", text, "Listeners must be of the form protocol://host:port, protocol http or https"
+            key, text, "Listeners must be of the form protocol://host:port, protocol http or https"
         )
     host, port = match.group(2).strip("[]"), int(match.group(3))
-    PORT("listeners", port)
+    PORT(key, port)
     return Listener(match.group(1).lower(), host, port)
 
 
@@ -383,6 +404,11 @@ class WorkerConfig:
             self.values = WORKER_CONFIG_DEF.parse(props)
             # Parsed now, so a bad listener is a one-line startup error naming the key, not a traceback.
             self.listeners = [parse_listener(text) for text in self.values["listeners"] or []]
+            # Kafka's three cases: unset (None) serves /admin on the listeners, empty disables it.
+            admin = self.values[ADMIN_LISTENERS_KEY]
+            self.admin_listeners = (
+                None if admin is None else [parse_listener(t, ADMIN_LISTENERS_KEY) for t in admin if t]
+            )
             for key in _ROLE_ADDRESS_KEYS.values():
                 parse_host_port(key, self.values[key])
         except ConfigError as exc:
@@ -439,14 +465,32 @@ class WorkerConfig:
         return WORKER_GRPC_PORT if port is None else int(port)
 
     @property
+    def rest_listeners(self) -> list[Listener]:
+        """Every REST listener: ``listeners``, else the one :attr:`listener` derives."""
+        return self.listeners or [self.listener]
+
+    @property
+    def advertised_scheme(self) -> str:
+        """Kafka's rule: ``rest.advertised.listener``, else http when any listener is http, else https."""
+        chosen = self.values["rest.advertised.listener"]
+        if chosen:
+            return str(chosen).lower()
+        return "http" if any(lst.scheme == "http" for lst in self.rest_listeners) else "https"
+
+    @property
     def advertised_host_port(self) -> str:
         """``host:port`` of this worker's REST API for other processes: its ``worker_id`` in statuses.
-        The listener's host, else this machine's host name (as Kafka: ``localhost`` would make two
-        workers on two machines one)."""
-        listener = self.listener
+        The first listener of the advertised scheme's host, else this machine's host name (as Kafka:
+        ``localhost`` would make two workers on two machines one)."""
+        scheme = self.advertised_scheme
+        listener = next((lst for lst in self.rest_listeners if lst.scheme == scheme), self.listener)
         host = self.values["rest.advertised.host.name"] or _reachable_host(listener.host)
         port = self.values["rest.advertised.port"] or listener.port
         return f"{host}:{port}"
+
+    @property
+    def advertised_url(self) -> str:
+        return f"{self.advertised_scheme}://{self.advertised_host_port}"
 
     def grpc_advertised_host(self) -> str:
         """The host other roles reach this role's gRPC server at."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -31,14 +32,19 @@ _REASONS = {404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable", 
 class RequestError(Exception):
     """A malformed request the gateway itself detects (bad JSON, wrong body shape)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = list(headers)
 
 
-def error_response(status: int, message: str | None) -> JSONResponse:
-    return JSONResponse({"error_code": status, "message": message}, status_code=status)
+def error_response(status: int, message: str | None, headers: Sequence[tuple[str, str]] = ()) -> JSONResponse:
+    response = JSONResponse({"error_code": status, "message": message}, status_code=status)
+    for name, value in headers:
+        # Appended, not set: a 401 names each scheme in a WWW-Authenticate header of its own.
+        response.headers.append(name, value)
+    return response
 
 
 def status_for(error: errors.ConnectdError) -> int:
@@ -55,7 +61,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestError)
     async def request_error(_: Request, exc: RequestError) -> JSONResponse:
-        return error_response(exc.status, exc.message)
+        return error_response(exc.status, exc.message, exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -1,15 +1,22 @@
-"""ASGI middleware in front of the routes: the request-target limit and trailing slashes.
+"""ASGI middleware in front of the routes: the request-target limit, trailing slashes, and which routes
+a listener serves.
 
-Both act before routing, so they hold for every route, known or not.
+They act before routing, so they hold for every route, known or not.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Literal
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.limits import uri_too_long
+
+# What one REST listener serves: every route, every route but /admin (when admin.listeners is set or
+# empty), or /admin alone (an admin listener, KIP-495).
+RouteSet = Literal["all", "api", "admin"]
+ADMIN_PREFIX = "/admin"
 
 
 class RequestTargetMiddleware:
@@ -42,3 +49,23 @@ async def _send_error(send: Send, status: int, message: str) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def is_admin_path(path: str) -> bool:
+    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+
+
+class ListenerRoutes:
+    """Serves ``routes`` of the app on one listener; any other path is Kafka's ``HTTP 404 Not Found``,
+    as if the listener had no such resource."""
+
+    def __init__(self, app: ASGIApp, routes: RouteSet) -> None:
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        wanted = self.routes == "admin"
+        if scope["type"] == "http" and self.routes != "all" and is_admin_path(scope["path"]) != wanted:
+            await _send_error(send, 404, "HTTP 404 Not Found")
+            return
+        await self.app(scope, receive, send)

@@ -22,7 +22,8 @@ class ErrorBody(BaseModel):
 
 _ERROR_DESCRIPTIONS = {
     400: "Bad request: invalid config, name mismatch, malformed body",
-    403: "Refused by the worker's configuration",
+    401: "No valid credentials (when the REST API requires them): User cannot access the resource.",
+    403: "Refused: a read-only credential on a write, or a feature the worker's configuration disables",
     404: "Unknown connector, task, plugin or logger",
     406: "The Accept header rules out application/json",
     409: "Conflict: exists already, or a concurrent change in the group",
@@ -34,7 +35,7 @@ _ERROR_DESCRIPTIONS = {
 }
 
 # What any route may answer, declared once on the app.
-COMMON_ERROR_CODES = (406, 414, 500, 503)
+COMMON_ERROR_CODES = (401, 403, 406, 414, 500, 503)
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:

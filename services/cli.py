@@ -11,12 +11,12 @@ from connectd import __version__
 
 
 def _standalone(args: argparse.Namespace) -> int:
-    from services.rest_server import ListenerBindError
+    from services.rest_server import RestStartupError
     from services.standalone import StartupError, run_standalone
 
     try:
         return run_standalone(args.worker_properties, args.connector_files)
-    except (StartupError, ListenerBindError) as exc:
+    except (StartupError, RestStartupError) as exc:
         print(f"connectd: {exc}", file=sys.stderr)
         return 2
 
@@ -53,6 +53,18 @@ def _certs(args: argparse.Namespace) -> int:
     print(f"CA, role certificates and cluster token written to {certs.directory}")
     print(f"add the keys in {certs.properties} to each role's config (--set or the properties file)")
     return 0
+
+
+def _passwd(args: argparse.Namespace) -> int:
+    from services.security.passwd import run_passwd
+
+    return run_passwd(args.file, args.user, args.role, args.delete)
+
+
+def _token(args: argparse.Namespace) -> int:
+    from services.security.passwd import run_token
+
+    return run_token(args.file, args.name, args.role, args.delete)
 
 
 def _cluster(args: argparse.Namespace) -> int:
@@ -115,6 +127,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="a host name or IP the roles are reached at, besides localhost (repeatable)",
     )
     certs.set_defaults(func=_certs)
+
+    for command, what, key, secret in (
+        ("passwd", "user", "rest.auth.basic.credentials.file", "password, from the terminal or stdin"),
+        ("token", "name", "rest.auth.bearer.tokens.file", "bearer token, generated and printed once"),
+    ):
+        entry = sub.add_parser(
+            command, help=f"add or replace a {what} of a REST credentials file ({secret}; stored hashed)"
+        )
+        entry.add_argument("file", help=f"the file {key} names; created 0600")
+        entry.add_argument(what)
+        entry.add_argument("--role", choices=("admin", "read-only"), default="admin", help="default: admin")
+        entry.add_argument("--delete", action="store_true", help=f"remove the {what} instead")
+        entry.set_defaults(func=_passwd if command == "passwd" else _token)
 
     cluster = sub.add_parser(
         "cluster",

@@ -1,7 +1,8 @@
 """The Connect REST API of one group, as the gateway and every distributed worker serve it: the same
-FastAPI app over the coordinator (gRPC) and the offset store, on the process's own listener
-(``listeners``, else ``rest.host.name`` + ``rest.port``, 8083 by default). Any of them answers any
-request for its group; none needs to be a leader."""
+FastAPI app over the coordinator (gRPC) and the offset store, on the process's own listeners
+(``listeners``, else ``rest.host.name`` + ``rest.port``, 8083 by default; ``admin.listeners``; https
+and authentication as :mod:`services.rest_listeners` reads them). Any of them answers any request for
+its group; none needs to be a leader."""
 
 from __future__ import annotations
 
@@ -18,20 +19,21 @@ from gateway.app import create_app
 from services.coordinator.client import CoordinatorControl
 from services.health_probe import grpc_health_probe
 from services.offset_store.client import admin_offsets, offset_topic
-from services.rest_server import RestServer, bind_listener
+from services.rest_listeners import RestListeners
+from services.rest_server import RestServer
 from services.standalone import KAFKA_API_LEVEL, kafka_cluster_id
 
 log = logging.getLogger(__name__)
 
 
 class GroupRestApi:
-    """Binds the listener at once (a taken port is a one-line startup error naming ``rest.port`` and
-    ``listeners``); :meth:`start` serves, :meth:`stop` closes everything it opened."""
+    """Reads the TLS material and credentials and binds the listeners at once (a taken port, a missing
+    keystore or credentials file is a one-line startup error naming the key); :meth:`start` serves,
+    :meth:`stop` closes everything it opened. ``listener`` prints as the list of endpoints."""
 
     def __init__(self, config: WorkerConfig, registry: PluginRegistry | None = None) -> None:
         self._config = config
-        self.listener = config.listener
-        self._sock = bind_listener(self.listener)
+        self.listener = self._rest = RestListeners.open(config)
         self._server: RestServer | None = None
         self._control: CoordinatorControl | None = None
         self._registry = registry
@@ -57,10 +59,17 @@ class GroupRestApi:
                 grpc_health_probe({"coordinator": config["coordinator.address"], "offset store": store})
             ),
         )
-        app = create_app(self._control, advertised_url=f"http://{config.advertised_host_port}", config=config)
-        self._server = RestServer(app, self._sock)
+        app = create_app(
+            self._control, advertised_url=config.advertised_url, config=config, auth=self._rest.auth
+        )
+        self._server = RestServer(app, self._rest.endpoints)
         self._server.start()
-        log.info("Connect REST API of group %s on %s", config["group.id"], self.listener)
+        log.info(
+            "Connect REST API of group %s on %s, advertised as %s",
+            config["group.id"],
+            self._rest,
+            config.advertised_url,
+        )
 
     def stop(self) -> None:
         if self._server is not None:
@@ -68,4 +77,4 @@ class GroupRestApi:
         if self._control is not None:
             self._control.close()
             self._source_offsets.stop()
-        self._sock.close()
+        self._rest.close()

@@ -1,4 +1,9 @@
-"""Serves a FastAPI app with uvicorn on a socket bound up front, so a taken port is a clean error.
+"""Serves a FastAPI app with uvicorn on sockets bound up front, so a taken port is a clean error.
+
+Every REST listener of a process (:class:`RestEndpoint`: ``listeners``, ``admin.listeners``, http or
+https) gets its own uvicorn server, all of them on one event loop in one background thread: uvicorn
+takes one TLS context per server, and a listener may serve all routes, all but ``/admin``, or only
+``/admin`` (KIP-495).
 
 uvicorn's HTTP/1.1 protocols are extended with request-head limits (:class:`_HeadLimits`): uvicorn's
 own keep-alive timer is cancelled by any byte received and never armed before a first request, so a
@@ -14,16 +19,21 @@ import functools
 import json
 import logging
 import socket
+import ssl
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Literal
 
 import uvicorn
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from connectd.config import Listener
 from gateway.limits import RestLimits, uri_too_long
+from gateway.middleware import ListenerRoutes, RouteSet
 
 try:  # uvicorn[standard]; without it uvicorn's "auto" is h11 too
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -42,8 +52,30 @@ LINGER_S = 2.0
 HttpImplementation = Literal["auto", "h11", "httptools"]
 
 
-class ListenerBindError(RuntimeError):
+class RestStartupError(RuntimeError):
+    """The REST API cannot be served as configured (TLS, credentials, a port); one line for the user."""
+
+
+class ListenerBindError(RestStartupError):
     """The REST listener cannot be bound; the message is one line meant for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class RestEndpoint:
+    """One bound REST listener: its socket, its TLS context (https) and the routes it serves."""
+
+    listener: Listener
+    sock: socket.socket
+    ssl_context: ssl.SSLContext | None = None
+    routes: RouteSet = "all"
+
+    @property
+    def port(self) -> int:
+        return int(self.sock.getsockname()[1])
+
+    def __str__(self) -> str:
+        shown = Listener(self.listener.scheme, self.listener.host, self.port)
+        return f"{shown}" + {"all": "", "api": " (no /admin)", "admin": " (/admin only)"}[self.routes]
 
 
 def bind_listener(listener: Listener) -> socket.socket:
@@ -204,40 +236,84 @@ def _protocol_class(http: HttpImplementation) -> type[_HeadLimits]:
     return HttpToolsHeadLimits
 
 
+class _TlsConfig(uvicorn.Config):
+    """uvicorn builds its TLS context from file names; ours is built from Kafka's keys
+    (:mod:`services.security.tls`), so it is set after ``load()`` (which any uvicorn version has)."""
+
+    def __init__(self, app: ASGIApp, *, ssl_context: ssl.SSLContext | None, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self._ssl_context = ssl_context
+
+    def load(self) -> None:
+        super().load()
+        self.ssl = self._ssl_context
+
+
 class RestServer:
     """uvicorn on a background thread; signals stay with the main thread, which owns shutdown.
-    ``http`` picks uvicorn's HTTP/1.1 implementation (httptools when installed, else h11)."""
+    ``http`` picks uvicorn's HTTP/1.1 implementation (httptools when installed, else h11). A bare socket
+    is served as one plain-HTTP listener of every route."""
 
-    def __init__(self, app: FastAPI, sock: socket.socket, *, http: HttpImplementation = "auto") -> None:
-        self._sock = sock
+    def __init__(
+        self,
+        app: FastAPI,
+        endpoints: socket.socket | Sequence[RestEndpoint],
+        *,
+        http: HttpImplementation = "auto",
+    ) -> None:
+        if isinstance(endpoints, socket.socket):
+            host, port = endpoints.getsockname()[:2]
+            endpoints = [RestEndpoint(Listener("http", host, port), endpoints)]
+        self.endpoints = list(endpoints)
         limits: RestLimits = getattr(app.state, "rest_limits", RestLimits())
-        self._server = uvicorn.Server(
-            uvicorn.Config(
-                app,
-                http=functools.partial(_protocol_class(http), limits=limits),  # type: ignore[arg-type]
-                ws="none",  # the Connect REST API has no WebSocket routes
-                log_level="warning",
-                access_log=False,
-                lifespan="off",
-                timeout_graceful_shutdown=5,
-                timeout_keep_alive=TIMEOUT_KEEP_ALIVE_S,
-                limit_concurrency=LIMIT_CONCURRENCY,
-                # Heads up to this size reach the app, which answers an over-long target with 414.
-                h11_max_incomplete_event_size=limits.max_head_bytes,
-            )
-        )
+        self._servers = [
+            uvicorn.Server(self._config(app, endpoint, limits, http)) for endpoint in self.endpoints
+        ]
         self._thread = threading.Thread(target=self._serve, name="rest", daemon=True)
+
+    @staticmethod
+    def _config(
+        app: FastAPI, endpoint: RestEndpoint, limits: RestLimits, http: HttpImplementation
+    ) -> _TlsConfig:
+        served: ASGIApp = app if endpoint.routes == "all" else ListenerRoutes(app, endpoint.routes)
+        return _TlsConfig(
+            served,
+            ssl_context=endpoint.ssl_context,
+            http=functools.partial(_protocol_class(http), limits=limits),  # type: ignore[arg-type]
+            ws="none",  # the Connect REST API has no WebSocket routes
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            # As Kafka's Jetty: the peer address is the TCP peer's, never an X-Forwarded-For a local
+            # process could set (it names the client in authentication failure logs).
+            proxy_headers=False,
+            timeout_graceful_shutdown=5,
+            timeout_keep_alive=TIMEOUT_KEEP_ALIVE_S,
+            limit_concurrency=LIMIT_CONCURRENCY,
+            # Heads up to this size reach the app, which answers an over-long target with 414.
+            h11_max_incomplete_event_size=limits.max_head_bytes,
+        )
 
     @property
     def port(self) -> int:
-        return self._sock.getsockname()[1]
+        """The first listener's port."""
+        return self.endpoints[0].port
 
     def _serve(self) -> None:
-        self._server.run(sockets=[self._sock])
+        # One loop for every listener, of the kind uvicorn would pick (uvloop when installed).
+        get_factory = getattr(self._servers[0].config, "get_loop_factory", None)  # uvicorn >= 0.36
+        with asyncio.Runner(loop_factory=get_factory() if get_factory else None) as runner:
+            runner.run(self._serve_all())
+
+    async def _serve_all(self) -> None:
+        await asyncio.gather(
+            *(server.serve(sockets=[e.sock]) for server, e in zip(self._servers, self.endpoints, strict=True))
+        )
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
-        self._server.should_exit = True
+        for server in self._servers:
+            server.should_exit = True
         self._thread.join(10)

@@ -21,7 +21,8 @@ from connectd.runtime.worker import Worker
 from connectd.storage.file_offsets import FileOffsetBackend
 from gateway.app import create_app
 from services.logs import configure_logging
-from services.rest_server import RestServer, bind_listener
+from services.rest_listeners import RestListeners
+from services.rest_server import RestServer
 from services.roles import warn_removed_keys
 
 log = logging.getLogger("connectd.standalone")
@@ -77,10 +78,9 @@ def run_standalone(worker_properties: str, connector_files: list[str]) -> int:
             connectors.append(load_connector_file(path))
         except ConfigFileError as exc:
             raise StartupError(str(exc)) from None
-    listener = config.listener
-    sock = bind_listener(listener)
     worker_id = config.advertised_host_port
     configure_logging("standalone", worker_id)
+    rest = RestListeners.open(config)
     warn_removed_keys(config)
 
     broker: EmbeddedBroker | None = None
@@ -117,9 +117,15 @@ def run_standalone(worker_properties: str, connector_files: list[str]) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
 
-    server = RestServer(create_app(control, advertised_url=f"http://{worker_id}", config=config), sock)
+    app = create_app(control, advertised_url=config.advertised_url, config=config, auth=rest.auth)
+    server = RestServer(app, rest.endpoints)
     server.start()
-    log.info("Connect REST API listening on %s (plugins: %d)", listener, len(registry.plugins()))
+    log.info(
+        "Connect REST API listening on %s, advertised as %s (plugins: %d)",
+        rest,
+        config.advertised_url,
+        len(registry.plugins()),
+    )
     exit_code = 0
     try:
         for connector in connectors:

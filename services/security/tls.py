@@ -59,19 +59,21 @@ class TlsMaterial:
     keystore: KeyPair | None
     trusted_ca_pem: bytes | None
     client_auth: ClientAuth = "none"
+    # The prefix the keys were read under, so errors name the key the user has to set.
+    prefix: str = "ssl."
 
     def server_context(self) -> ssl.SSLContext:
         """An ``ssl`` server context: TLS 1.2+, client certificates as ``client_auth`` says."""
         if self.keystore is None:
-            raise ConfigFileError("a TLS listener needs a keystore (ssl.keystore.location)")
+            raise ConfigFileError(f"a TLS listener needs a keystore ({self.prefix}keystore.location)")
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         _load_key_pair(context, self.keystore)
         if self.client_auth != "none":
             if self.trusted_ca_pem is None:
                 raise ConfigFileError(
-                    f"ssl.client.auth={self.client_auth} needs a truststore (ssl.truststore.location) "
-                    "with the CA that signs client certificates"
+                    f"{self.prefix}client.auth={self.client_auth} needs a truststore "
+                    f"({self.prefix}truststore.location) with the CA that signs client certificates"
                 )
             context.load_verify_locations(cadata=self.trusted_ca_pem.decode("ascii"))
             context.verify_mode = ssl.CERT_REQUIRED if self.client_auth == "required" else ssl.CERT_OPTIONAL
@@ -111,14 +113,30 @@ def material(config: Mapping[str, str], prefix: str) -> TlsMaterial:
             f"Invalid value {client_auth} for configuration {prefix}client.auth: must be one of "
             + ", ".join(CLIENT_AUTH_VALUES)
         )
-    return TlsMaterial(_keystore(get, prefix), _truststore(get, prefix), client_auth)  # type: ignore[arg-type]
+    return TlsMaterial(
+        _keystore(get, prefix),
+        _truststore(get, prefix),
+        client_auth,  # type: ignore[arg-type]
+        prefix,
+    )
 
 
 def rest_material(config: Mapping[str, str]) -> TlsMaterial:
     """Kafka's rule for the REST listener: ``listeners.https.ssl.*`` when any ``listeners.https.`` key is
     set, else the worker's ``ssl.*``."""
-    if any(key.startswith("listeners.https.") for key in config):
-        return material(config, "listeners.https.ssl.")
+    return _all_or_nothing(config, "listeners.https.")
+
+
+def admin_rest_material(config: Mapping[str, str]) -> TlsMaterial:
+    """The same rule for ``admin.listeners`` (KIP-495): ``admin.listeners.https.ssl.*`` when any
+    ``admin.listeners.https.`` key is set, else ``ssl.*`` (not ``listeners.https.ssl.*``, as Kafka)."""
+    return _all_or_nothing(config, "admin.listeners.https.")
+
+
+def _all_or_nothing(config: Mapping[str, str], listener_prefix: str) -> TlsMaterial:
+    # Kafka's valuesWithPrefixAllOrNothing: one listener key switches every ssl.* key to the prefixed one.
+    if any(key.startswith(listener_prefix) for key in config):
+        return material(config, listener_prefix + "ssl.")
     return material(config, "ssl.")
 
 

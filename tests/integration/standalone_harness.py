@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -32,21 +33,36 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: 
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last seen: {last!r}")
 
 
-def http_request(base_url: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    """One REST call: (status, parsed JSON body or None)."""
+def http_request(
+    base_url: str,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    headers: dict[str, str] | None = None,
+    context: ssl.SSLContext | None = None,
+) -> tuple[int, Any]:
+    """One REST call: (status, parsed JSON body or None). ``headers`` are added (credentials),
+    ``context`` is the TLS client context of an https URL."""
     data = json.dumps(body).encode() if body is not None else None
-    headers = {"Content-Type": "application/json"} if data is not None else {}
-    code, _, parsed = raw_http_request(base_url, method, path, data, headers)
+    sent = {**(headers or {}), **({"Content-Type": "application/json"} if data is not None else {})}
+    code, _, parsed = raw_http_request(base_url, method, path, data, sent, context=context)
     return code, parsed
 
 
 def raw_http_request(
-    base_url: str, method: str, path: str, data: bytes | None = None, headers: dict[str, str] | None = None
+    base_url: str,
+    method: str,
+    path: str,
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    *,
+    context: ssl.SSLContext | None = None,
 ) -> tuple[int, dict[str, str], Any]:
     """One REST call with exactly these bytes and headers: (status, lower-cased headers, JSON or None)."""
     req = urllib.request.Request(base_url + path, data=data, method=method, headers=headers or {})
     try:
-        with urllib.request.urlopen(req, timeout=30) as response:
+        with urllib.request.urlopen(req, timeout=30, context=context) as response:
             code, response_headers, raw = response.status, response.headers, response.read()
     except urllib.error.HTTPError as exc:
         code, response_headers, raw = exc.code, exc.headers, exc.read()
@@ -55,9 +71,24 @@ def raw_http_request(
 
 
 class StandaloneWorker:
-    def __init__(self, workdir: Path, bootstrap_servers: str, extra: dict[str, str] | None = None) -> None:
+    """``scheme``, ``context`` and ``headers`` are how the tests reach a worker whose ``extra`` makes
+    its first listener (``listeners=...:{port}``) https, or requires credentials."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        bootstrap_servers: str,
+        extra: dict[str, str] | None = None,
+        *,
+        port: int | None = None,
+        scheme: str = "http",
+        context: ssl.SSLContext | None = None,
+        headers: dict[str, str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.workdir = workdir
-        self.port = free_port()
+        self.port = port or free_port()
+        self.scheme, self.context, self.headers, self.env = scheme, context, headers or {}, env or {}
         self.offsets_file = workdir / "connect.offsets"
         props = {
             "bootstrap.servers": bootstrap_servers,
@@ -79,7 +110,7 @@ class StandaloneWorker:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def start(self, *connector_files: Path) -> StandaloneWorker:
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
@@ -95,7 +126,7 @@ class StandaloneWorker:
             cwd=self.workdir,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **self.env},
         )
         log.close()
         wait_for(self._ready, 30, f"REST API at {self.url} (log: {self.log_path})")
@@ -114,7 +145,7 @@ class StandaloneWorker:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        return http_request(self.url, method, path, body)
+        return http_request(self.url, method, path, body, headers=self.headers, context=self.context)
 
     def status(self, name: str) -> dict[str, Any] | None:
         code, body = self.request("GET", f"/connectors/{name}/status")

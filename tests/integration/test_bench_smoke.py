@@ -22,6 +22,8 @@ ZERO = {
     "GET / errors",
     "GET /connectors?expand=status errors",
     "GET /connectors/{name}/status errors",
+    "TLS http errors",
+    "TLS https errors",
 }
 # Figures that may be zero (a count of errors or restarts, an idle baseline's fraction of a ms).
 MAY_BE_ZERO = ZERO | {"assign() alone"}

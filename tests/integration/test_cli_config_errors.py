@@ -19,6 +19,8 @@ BAD_VALUES = {
     "rest.port": "-5",
     "grpc.port": "70000",
     "coordinator.address": "no-port-here",
+    "admin.listeners": "https://127.0.0.1:notaport",
+    "rest.advertised.listener": "ftp",
 }
 
 
