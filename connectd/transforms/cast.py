@@ -18,7 +18,6 @@ import datetime as dt
 import math
 import re
 import struct
-from abc import abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import Decimal
@@ -36,8 +35,8 @@ from connectd.api.schema import (
     Schema,
     SchemaType,
 )
-from connectd.api.transforms import R, Transformation
-from connectd.connector_version import BUILTIN_VERSION
+from connectd.api.transforms import R
+from connectd.transforms.builtin import SidedTransformation
 from connectd.transforms.field_path import (
     REPLACE_NULL_WITH_DEFAULT,
     FieldPath,
@@ -54,7 +53,7 @@ from connectd.transforms.field_path import (
     syntax_version,
 )
 from connectd.transforms.java_date_format import JavaDateFormat, to_millis
-from connectd.transforms.sides import KeySide, Side, ValueSide
+from connectd.transforms.sides import KeySide, ValueSide
 
 SPEC_CONFIG = "spec"
 _SPEC_DOC = (
@@ -448,12 +447,8 @@ def _validate_spec(name: str, value: Any) -> None:
 # --- the transformation --------------------------------------------------------------------------
 
 
-class CastBase(Transformation):
+class CastBase(SidedTransformation):
     """Cast fields or the entire key or value to a specific type."""
-
-    @property
-    @abstractmethod
-    def side(self) -> Side: ...
 
     @classmethod
     def config_def(cls) -> ConfigDef:
@@ -474,9 +469,6 @@ class CastBase(Transformation):
         self._tree = _build_tree(casts, version)
         self._with_default: bool = parsed[REPLACE_NULL_WITH_DEFAULT]
         self._cache = SchemaCache()
-
-    def version(self) -> str:
-        return BUILTIN_VERSION
 
     def apply(self, record: R) -> R:
         value = self.side.value(record)

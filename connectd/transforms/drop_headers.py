@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from connectd.api.config import ConfigDef, ConfigType, Importance
-from connectd.api.transforms import R, Transformation, new_record
-from connectd.connector_version import BUILTIN_VERSION
+from connectd.api.transforms import R, new_record
+from connectd.transforms.builtin import BuiltinTransformation
 from connectd.transforms.field_path import non_empty_list
 
 HEADERS = "headers"
 
 
-class DropHeaders(Transformation):
+class DropHeaders(BuiltinTransformation):
     """Removes one or more headers from each record."""
 
     aliases = ("org.apache.kafka.connect.transforms.DropHeaders",)
@@ -34,6 +34,3 @@ class DropHeaders(Transformation):
         # A new list either way: the input record's headers are never touched.
         kept = [header for header in record.headers if header.key not in self._names]
         return new_record(record, headers=kept)
-
-    def version(self) -> str:
-        return BUILTIN_VERSION

@@ -8,14 +8,13 @@ reads as null without a schema but fails with one (there would be no schema to g
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from collections.abc import Mapping
 
 from connectd.api.config import ConfigDef, ConfigType, Importance
 from connectd.api.errors import DataError
 from connectd.api.schema import Field, Schema
-from connectd.api.transforms import R, Transformation
-from connectd.connector_version import BUILTIN_VERSION
+from connectd.api.transforms import R
+from connectd.transforms.builtin import SidedTransformation
 from connectd.transforms.field_path import (
     REPLACE_NULL_WITH_DEFAULT,
     FieldPath,
@@ -25,18 +24,14 @@ from connectd.transforms.field_path import (
     require_struct,
     syntax_version,
 )
-from connectd.transforms.sides import KeySide, Side, ValueSide
+from connectd.transforms.sides import KeySide, ValueSide
 
 FIELD = "field"
 PURPOSE = "field extraction"
 
 
-class ExtractField(Transformation):
+class ExtractField(SidedTransformation):
     """The shared half of ``$Key`` and ``$Value``: ``side`` picks which part of the record."""
-
-    @property
-    @abstractmethod
-    def side(self) -> Side: ...
 
     @classmethod
     def config_def(cls) -> ConfigDef:
@@ -80,9 +75,6 @@ class ExtractField(Transformation):
         if len(self._path.steps) == 1:
             self._last_schema, self._last_field = schema, field
         return self.side.replace(record, field.schema, extracted)
-
-    def version(self) -> str:
-        return BUILTIN_VERSION
 
 
 class ExtractFieldKey(KeySide, ExtractField):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from connectd.api.transforms import R, Transformation
-from connectd.connector_version import BUILTIN_VERSION
+from connectd.api.transforms import R
+from connectd.transforms.builtin import BuiltinTransformation
 
 
-class Filter(Transformation):
+class Filter(BuiltinTransformation):
     """Drops all records, filtering them from subsequent transformations in the chain. This is intended
     to be used conditionally to filter out records matching (or not matching) a particular Predicate."""
 
@@ -14,6 +14,3 @@ class Filter(Transformation):
 
     def apply(self, record: R) -> R | None:
         return None
-
-    def version(self) -> str:
-        return BUILTIN_VERSION

@@ -13,15 +13,14 @@ name, version, doc and parameters and is cached per input schema.
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
 from connectd.api.config import ConfigDef, ConfigType, Importance
 from connectd.api.errors import DataError
 from connectd.api.schema import Field, Schema, SchemaType
-from connectd.api.transforms import R, Transformation
-from connectd.connector_version import BUILTIN_VERSION
+from connectd.api.transforms import R
+from connectd.transforms.builtin import SidedTransformation
 from connectd.transforms.field_path import (
     SchemaCache,
     copy_schema_basics,
@@ -30,7 +29,7 @@ from connectd.transforms.field_path import (
     require_struct,
 )
 from connectd.transforms.hoist_field import null_for_required
-from connectd.transforms.sides import KeySide, Side, ValueSide
+from connectd.transforms.sides import KeySide, ValueSide
 
 DELIMITER = "delimiter"
 PURPOSE = "flattening"
@@ -40,15 +39,11 @@ _KEPT_TYPES = frozenset(SchemaType) - {SchemaType.STRUCT, SchemaType.MAP}
 _PLAIN_VALUES = (bool, int, float, str, bytes, bytearray, list, tuple)
 
 
-class Flatten(Transformation):
+class Flatten(SidedTransformation):
     """Flatten a nested data structure, generating names for each field by concatenating the field
     names at each level with a configurable delimiter character. Applies to Struct when schema
     present, or a Map in the case of schemaless data. Array fields and their contents are not
     modified. The default delimiter is '.'."""
-
-    @property
-    @abstractmethod
-    def side(self) -> Side: ...
 
     @classmethod
     def config_def(cls) -> ConfigDef:
@@ -63,7 +58,7 @@ class Flatten(Transformation):
 
     def configure(self, config: Mapping[str, str]) -> None:
         self._delimiter: str = self.config_def().parse(config)[DELIMITER]
-        self._schemas = SchemaCache()
+        self._cache = SchemaCache()
 
     def apply(self, record: R) -> R:
         schema = self.side.schema(record)
@@ -75,7 +70,7 @@ class Flatten(Transformation):
             self._flatten_map(require_map(value, PURPOSE), "", flat)
             return self.side.replace(record, None, flat)
         struct = require_struct(value, schema, PURPOSE)
-        updated = self._schemas.get(schema, self._flat_schema)
+        updated = self._cache.get(schema, self._flat_schema)
         flat = {}
         self._flatten_struct(struct, schema, "", schema.optional, flat)
         return self.side.replace(record, updated, flat)
@@ -164,13 +159,6 @@ class Flatten(Transformation):
         return DataError(
             f"Flatten transformation does not support {kind} for record with schemas (for field {name})."
         )
-
-    def close(self) -> None:
-        if hasattr(self, "_schemas"):
-            self._schemas.clear()
-
-    def version(self) -> str:
-        return BUILTIN_VERSION
 
 
 class FlattenKey(KeySide, Flatten):

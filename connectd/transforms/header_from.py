@@ -11,7 +11,6 @@ removes) field ``b`` of ``a``; the header name is used as configured.
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,8 +18,8 @@ from connectd.api.config import ConfigDef, ConfigType, Importance, ValidString
 from connectd.api.errors import DataError
 from connectd.api.records import Header
 from connectd.api.schema import Field, Schema
-from connectd.api.transforms import R, Transformation, new_record
-from connectd.connector_version import BUILTIN_VERSION
+from connectd.api.transforms import R, new_record
+from connectd.transforms.builtin import SidedTransformation
 from connectd.transforms.field_path import (
     REPLACE_NULL_WITH_DEFAULT,
     FieldPath,
@@ -35,7 +34,7 @@ from connectd.transforms.field_path import (
     require_struct,
     syntax_version,
 )
-from connectd.transforms.sides import KeySide, Side, ValueSide
+from connectd.transforms.sides import KeySide, ValueSide
 
 FIELDS = "fields"
 HEADERS = "headers"
@@ -58,12 +57,8 @@ def _field_dropper(name: str) -> Callable[[list[Field]], None]:
     return drop
 
 
-class HeaderFrom(Transformation):
+class HeaderFrom(SidedTransformation):
     """The shared half of ``$Key`` and ``$Value``: ``side`` picks which part of the record."""
-
-    @property
-    @abstractmethod
-    def side(self) -> Side: ...
 
     @classmethod
     def config_def(cls) -> ConfigDef:
@@ -143,14 +138,6 @@ class HeaderFrom(Transformation):
         for _, path in self._fields:
             updated = path.update_schema(updated, _field_dropper(path.name))
         return copy_schema_basics(schema, updated.fields)
-
-    def close(self) -> None:
-        cache = getattr(self, "_cache", None)
-        if cache is not None:
-            cache.clear()
-
-    def version(self) -> str:
-        return BUILTIN_VERSION
 
 
 class HeaderFromKey(KeySide, HeaderFrom):

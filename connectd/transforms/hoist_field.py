@@ -6,16 +6,15 @@ its only field (an unnamed, required struct, cached per input schema); without o
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from collections.abc import Mapping
 
 from connectd.api.config import ConfigDef, ConfigType, Importance
 from connectd.api.errors import DataError
 from connectd.api.schema import Field, Schema, SchemaType
-from connectd.api.transforms import R, Transformation
-from connectd.connector_version import BUILTIN_VERSION
+from connectd.api.transforms import R
+from connectd.transforms.builtin import SidedTransformation
 from connectd.transforms.field_path import SchemaCache
-from connectd.transforms.sides import KeySide, Side, ValueSide
+from connectd.transforms.sides import KeySide, ValueSide
 
 FIELD = "field"
 _FIELD_DOC = "Field name for the single field that will be created in the resulting Struct or Map."
@@ -28,13 +27,9 @@ def null_for_required(name: str, schema: Schema) -> DataError:
     )
 
 
-class HoistField(Transformation):
+class HoistField(SidedTransformation):
     """Wrap data using the specified field name in a Struct when schema present, or a Map in the case
     of schemaless data. The ``$Key`` and ``$Value`` variants pick the part of the record."""
-
-    @property
-    @abstractmethod
-    def side(self) -> Side: ...
 
     @classmethod
     def config_def(cls) -> ConfigDef:
@@ -47,7 +42,7 @@ class HoistField(Transformation):
 
     def configure(self, config: Mapping[str, str]) -> None:
         self._field: str = self.config_def().parse(config)[FIELD]
-        self._schemas = SchemaCache()
+        self._cache = SchemaCache()
 
     def apply(self, record: R) -> R:
         schema = self.side.schema(record)
@@ -56,18 +51,11 @@ class HoistField(Transformation):
             return self.side.replace(record, None, {self._field: value})
         if value is None and not schema.optional:
             raise null_for_required(self._field, schema)
-        updated = self._schemas.get(schema, self._hoisted_schema)
+        updated = self._cache.get(schema, self._hoisted_schema)
         return self.side.replace(record, updated, {self._field: value})
 
     def _hoisted_schema(self, schema: Schema) -> Schema:
         return Schema(SchemaType.STRUCT, fields=(Field(self._field, schema),))
-
-    def close(self) -> None:
-        if hasattr(self, "_schemas"):
-            self._schemas.clear()
-
-    def version(self) -> str:
-        return BUILTIN_VERSION
 
 
 class HoistFieldKey(KeySide, HoistField):

@@ -14,7 +14,6 @@ its other fields.
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,8 +32,8 @@ from connectd.api.schema import (
     SchemaType,
     timestamp_schema,
 )
-from connectd.api.transforms import R, Transformation
-from connectd.connector_version import BUILTIN_VERSION
+from connectd.api.transforms import R
+from connectd.transforms.builtin import SidedTransformation
 from connectd.transforms.field_path import (
     REPLACE_NULL_WITH_DEFAULT,
     FieldPath,
@@ -51,7 +50,7 @@ from connectd.transforms.field_path import (
     require_struct,
     syntax_version,
 )
-from connectd.transforms.sides import KeySide, Side, ValueSide
+from connectd.transforms.sides import KeySide, ValueSide
 
 TOPIC_FIELD = "topic.field"
 PARTITION_FIELD = "partition.field"
@@ -112,12 +111,8 @@ def _adder(name: str, schema: Schema) -> Callable[[list[Field]], None]:
     return add
 
 
-class InsertField(Transformation):
+class InsertField(SidedTransformation):
     """The shared half of ``$Key`` and ``$Value``: ``side`` picks which part of the record."""
-
-    @property
-    @abstractmethod
-    def side(self) -> Side: ...
 
     @classmethod
     def config_def(cls) -> ConfigDef:
@@ -232,14 +227,6 @@ class InsertField(Transformation):
             adder = _adder(insertion.path.name, insertion.schema)
             updated = insertion.path.update_schema(updated, adder, create=True)
         return copy_schema_basics(schema, updated.fields)
-
-    def close(self) -> None:
-        cache = getattr(self, "_cache", None)
-        if cache is not None:
-            cache.clear()
-
-    def version(self) -> str:
-        return BUILTIN_VERSION
 
 
 class InsertFieldKey(KeySide, InsertField):

@@ -44,8 +44,8 @@ from connectd.api.schema import (
     time_schema,
     timestamp_schema,
 )
-from connectd.api.transforms import R, Transformation, new_record
-from connectd.connector_version import BUILTIN_VERSION
+from connectd.api.transforms import R, new_record
+from connectd.transforms.builtin import BuiltinTransformation
 
 HEADER = "header"
 VALUE_LITERAL = "value.literal"
@@ -356,7 +356,7 @@ def parse_literal(text: str | None) -> SchemaAndValue | None:
     return _LiteralParser(text).parse(False)
 
 
-class InsertHeader(Transformation):
+class InsertHeader(BuiltinTransformation):
     """Add a header to each record."""
 
     aliases = ("org.apache.kafka.connect.transforms.InsertHeader",)
@@ -389,6 +389,3 @@ class InsertHeader(Transformation):
 
     def apply(self, record: R) -> R:
         return new_record(record, headers=[*record.headers, self._header])
-
-    def version(self) -> str:
-        return BUILTIN_VERSION

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from abc import abstractmethod
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, TypeAlias
@@ -19,8 +18,8 @@ from typing import Any, TypeAlias
 from connectd.api.config import ConfigDef, ConfigType, Importance
 from connectd.api.errors import ConfigError, DataError
 from connectd.api.schema import DECIMAL_LOGICAL_NAME, DECIMAL_SCALE_PARAMETER, Schema, SchemaType
-from connectd.api.transforms import R, Transformation
-from connectd.connector_version import BUILTIN_VERSION
+from connectd.api.transforms import R
+from connectd.transforms.builtin import SidedTransformation
 from connectd.transforms.cast import decimal_long_value, java_class, to_float32, wrap
 from connectd.transforms.field_path import (
     REPLACE_NULL_WITH_DEFAULT,
@@ -33,7 +32,7 @@ from connectd.transforms.field_path import (
     require_struct,
     syntax_version,
 )
-from connectd.transforms.sides import KeySide, Side, ValueSide
+from connectd.transforms.sides import KeySide, ValueSide
 
 FIELDS_CONFIG = "fields"
 REPLACEMENT_CONFIG = "replacement"
@@ -113,12 +112,8 @@ def _null_mask(value: Any, schema: Schema | None) -> Any:
     raise DataError(f"Cannot mask value of type: {java_class(value, schema)}")
 
 
-class MaskFieldBase(Transformation):
+class MaskFieldBase(SidedTransformation):
     """Mask specified fields with a valid null value for the field type."""
-
-    @property
-    @abstractmethod
-    def side(self) -> Side: ...
 
     @classmethod
     def config_def(cls) -> ConfigDef:
@@ -160,9 +155,6 @@ class MaskFieldBase(Transformation):
                 node[steps[-1]] = True  # masking a whole field replaces masks inside it
         self._replacement: str | None = parsed[REPLACEMENT_CONFIG]
         self._with_default: bool = parsed[REPLACE_NULL_WITH_DEFAULT]
-
-    def version(self) -> str:
-        return BUILTIN_VERSION
 
     def apply(self, record: R) -> R:
         schema, value = self.side.schema(record), self.side.value(record)

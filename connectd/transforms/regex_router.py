@@ -15,8 +15,8 @@ from typing import Any
 
 from connectd.api.config import ConfigDef, ConfigType, Importance
 from connectd.api.errors import ConfigError, DataError
-from connectd.api.transforms import R, Transformation, new_record
-from connectd.connector_version import BUILTIN_VERSION
+from connectd.api.transforms import R, new_record
+from connectd.transforms.builtin import BuiltinTransformation
 
 REGEX = "regex"
 REPLACEMENT = "replacement"
@@ -140,7 +140,7 @@ def _parse_replacement(text: str, regex: re.Pattern[str]) -> list[str | int]:
     return parts
 
 
-class RegexRouter(Transformation):
+class RegexRouter(BuiltinTransformation):
     """Update the record topic using the configured regular expression and replacement string."""
 
     aliases = ("org.apache.kafka.connect.transforms.RegexRouter",)
@@ -186,6 +186,3 @@ class RegexRouter(Transformation):
         assert first is not None  # a full match exists, so a first match does
         expanded = "".join(p if isinstance(p, str) else first.group(p) or "" for p in self._parts)
         return new_record(record, topic=topic[: first.start()] + expanded + topic[first.end() :])
-
-    def version(self) -> str:
-        return BUILTIN_VERSION

@@ -22,7 +22,6 @@ older configurations keep their meaning instead of silently filtering nothing.
 from __future__ import annotations
 
 import logging
-from abc import abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -30,8 +29,8 @@ from typing import Any
 from connectd.api.config import ConfigDef, ConfigType, Importance
 from connectd.api.errors import ConfigError
 from connectd.api.schema import Field, Schema, SchemaType
-from connectd.api.transforms import R, Transformation
-from connectd.connector_version import BUILTIN_VERSION
+from connectd.api.transforms import R
+from connectd.transforms.builtin import SidedTransformation
 from connectd.transforms.field_path import (
     REPLACE_NULL_WITH_DEFAULT,
     FieldPath,
@@ -47,7 +46,7 @@ from connectd.transforms.field_path import (
     require_struct,
     syntax_version,
 )
-from connectd.transforms.sides import KeySide, Side, ValueSide
+from connectd.transforms.sides import KeySide, ValueSide
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +103,8 @@ def _filtering_below(rule: _Rule, filtering: bool) -> bool:
     return filtering and not rule.included
 
 
-class ReplaceField(Transformation):
+class ReplaceField(SidedTransformation):
     """The shared half of ``$Key`` and ``$Value``: ``side`` picks which part of the record."""
-
-    @property
-    @abstractmethod
-    def side(self) -> Side: ...
 
     @classmethod
     def config_def(cls) -> ConfigDef:
@@ -253,14 +248,6 @@ class ReplaceField(Transformation):
                 item = self._struct(item, f.schema, child, _filtering_below(child, filtering))
             updated[child.rename if child is not None and child.rename is not None else f.name] = item
         return updated
-
-    def close(self) -> None:
-        cache = getattr(self, "_cache", None)
-        if cache is not None:
-            cache.clear()
-
-    def version(self) -> str:
-        return BUILTIN_VERSION
 
 
 def _rename_target(old: FieldPath, new: str, version: FieldSyntaxVersion, mapping: str) -> str:

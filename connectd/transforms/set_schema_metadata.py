@@ -11,17 +11,16 @@ hold no schema, so nested structs need no rebuilding (Kafka leaves them as they 
 from __future__ import annotations
 
 import dataclasses
-from abc import abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
 from connectd.api.config import ConfigDef, ConfigType, Importance
 from connectd.api.schema import Schema, SchemaType
-from connectd.api.transforms import R, Transformation
-from connectd.connector_version import BUILTIN_VERSION
+from connectd.api.transforms import R
+from connectd.transforms.builtin import SidedTransformation
 from connectd.transforms.field_path import field_value, plain_config_error, require_schema
 from connectd.transforms.hoist_field import null_for_required
-from connectd.transforms.sides import KeySide, Side, ValueSide
+from connectd.transforms.sides import KeySide, ValueSide
 
 SCHEMA_NAME = "schema.name"
 SCHEMA_VERSION = "schema.version"
@@ -29,13 +28,9 @@ REPLACE_NULL_WITH_DEFAULT = "replace.null.with.default"
 PURPOSE = "updating schema metadata"
 
 
-class SetSchemaMetadata(Transformation):
+class SetSchemaMetadata(SidedTransformation):
     """Set the schema name, version or both on the record's key (``$Key``) or value (``$Value``)
     schema."""
-
-    @property
-    @abstractmethod
-    def side(self) -> Side: ...
 
     @classmethod
     def config_def(cls) -> ConfigDef:
@@ -97,9 +92,6 @@ class SetSchemaMetadata(Transformation):
             if copy[field.name] is None and not field.schema.optional:
                 raise null_for_required(field.name, field.schema)
         return copy
-
-    def version(self) -> str:
-        return BUILTIN_VERSION
 
 
 class SetSchemaMetadataKey(KeySide, SetSchemaMetadata):

@@ -11,7 +11,6 @@ the time of day and Time the date, in UTC.
 from __future__ import annotations
 
 import datetime as dt
-from abc import abstractmethod
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -29,8 +28,8 @@ from connectd.api.schema import (
     time_schema,
     timestamp_schema,
 )
-from connectd.api.transforms import R, Transformation
-from connectd.connector_version import BUILTIN_VERSION
+from connectd.api.transforms import R
+from connectd.transforms.builtin import SidedTransformation
 from connectd.transforms.cast import java_class, logical_millis
 from connectd.transforms.field_path import (
     REPLACE_NULL_WITH_DEFAULT,
@@ -46,7 +45,7 @@ from connectd.transforms.field_path import (
     syntax_version,
 )
 from connectd.transforms.java_date_format import DateParseError, DatePatternError, JavaDateFormat, from_millis
-from connectd.transforms.sides import KeySide, Side, ValueSide
+from connectd.transforms.sides import KeySide, ValueSide
 
 FIELD_CONFIG = "field"
 TARGET_TYPE_CONFIG = "target.type"
@@ -123,12 +122,8 @@ def _type_schema(kind: str, optional: bool) -> Schema:
     return builder(optional)
 
 
-class TimestampConverterBase(Transformation):
+class TimestampConverterBase(SidedTransformation):
     """Convert timestamps between Unix epoch, strings and Connect Date/Time/Timestamp types."""
-
-    @property
-    @abstractmethod
-    def side(self) -> Side: ...
 
     @classmethod
     def config_def(cls) -> ConfigDef:
@@ -184,9 +179,6 @@ class TimestampConverterBase(Transformation):
         self._scale = _PRECISIONS[parsed[UNIX_PRECISION_CONFIG]]
         self._with_default: bool = parsed[REPLACE_NULL_WITH_DEFAULT]
         self._cache = SchemaCache()
-
-    def version(self) -> str:
-        return BUILTIN_VERSION
 
     # --- conversions ------------------------------------------------------------------------------
 

@@ -15,8 +15,8 @@ from connectd.api.config import ConfigDef, ConfigType, Importance
 from connectd.api.errors import DataError
 from connectd.api.records import SinkRecord, SourceRecord
 from connectd.api.schema import Schema
-from connectd.api.transforms import R, Transformation, new_record
-from connectd.connector_version import BUILTIN_VERSION
+from connectd.api.transforms import R, new_record
+from connectd.transforms.builtin import BuiltinTransformation
 from connectd.transforms.java_date_format import compile_date_format
 
 TOPIC_FORMAT_CONFIG = "topic.format"
@@ -62,7 +62,7 @@ def _record_str(record: SourceRecord | SinkRecord) -> str:
     )
 
 
-class TimestampRouter(Transformation):
+class TimestampRouter(BuiltinTransformation):
     """Update the record's topic field as a function of the original topic value and the record
     timestamp."""
 
@@ -95,9 +95,6 @@ class TimestampRouter(Transformation):
         self._topic_format: str = parsed[TOPIC_FORMAT_CONFIG]
         # Kafka compiles the pattern at the first record; a bad one fails the config here instead.
         self._timestamp_format = compile_date_format(parsed[TIMESTAMP_FORMAT_CONFIG], TIMESTAMP_FORMAT_CONFIG)
-
-    def version(self) -> str:
-        return BUILTIN_VERSION
 
     def apply(self, record: R) -> R:
         if record.timestamp is None:

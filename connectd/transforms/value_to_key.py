@@ -18,8 +18,8 @@ from typing import Any
 from connectd.api.config import ConfigDef, ConfigType, Importance
 from connectd.api.errors import DataError
 from connectd.api.schema import Field, Schema, SchemaType
-from connectd.api.transforms import R, Transformation, new_record
-from connectd.connector_version import BUILTIN_VERSION
+from connectd.api.transforms import R, new_record
+from connectd.transforms.builtin import BuiltinTransformation
 from connectd.transforms.field_path import (
     REPLACE_NULL_WITH_DEFAULT,
     FieldPath,
@@ -37,7 +37,7 @@ FIELDS = "fields"
 PURPOSE = "copying fields from value to key"
 
 
-class ValueToKey(Transformation):
+class ValueToKey(BuiltinTransformation):
     """Replaces the record key with a key built from fields of the record value."""
 
     aliases = ("org.apache.kafka.connect.transforms.ValueToKey",)
@@ -85,11 +85,3 @@ class ValueToKey(Transformation):
                 raise duplicate_field(text)
             fields.append(Field(text, found.schema))
         return Schema(SchemaType.STRUCT, fields=tuple(fields))
-
-    def close(self) -> None:
-        cache = getattr(self, "_cache", None)
-        if cache is not None:
-            cache.clear()
-
-    def version(self) -> str:
-        return BUILTIN_VERSION
