@@ -19,6 +19,7 @@ from services.coordinator.client import CoordinatorControl
 from services.health_probe import grpc_health_probe
 from services.offset_store.client import admin_offsets, offset_topic
 from services.rest_server import RestServer, bind_listener
+from services.security.grpc_credentials import GrpcSecurity
 from services.standalone import KAFKA_API_LEVEL, kafka_cluster_id
 
 log = logging.getLogger(__name__)
@@ -28,8 +29,11 @@ class GroupRestApi:
     """Binds the listener at once (a taken port is a one-line startup error naming ``rest.port`` and
     ``listeners``); :meth:`start` serves, :meth:`stop` closes everything it opened."""
 
-    def __init__(self, config: WorkerConfig, registry: PluginRegistry | None = None) -> None:
+    def __init__(
+        self, config: WorkerConfig, security: GrpcSecurity, registry: PluginRegistry | None = None
+    ) -> None:
         self._config = config
+        self._security = security  # the process's gRPC credentials, to the coordinator and offset store
         self.listener = config.listener
         self._sock = bind_listener(self.listener)
         self._server: RestServer | None = None
@@ -42,7 +46,7 @@ class GroupRestApi:
         # The offsets API: source offsets through the offset store, changes acknowledged before replying.
         store = config["offset.store.address"]
         self._source_offsets = admin_offsets(
-            store, offset_topic(config), timeout_s=timeout_s, read_patience_s=timeout_s
+            store, offset_topic(config), self._security, timeout_s=timeout_s, read_patience_s=timeout_s
         )
         # The plugins whose alter_offsets hooks the offsets API calls (Kafka runs them on its leader).
         hooks = self._registry or PluginRegistry.discover(config["plugin.path"] or [])
@@ -54,8 +58,11 @@ class GroupRestApi:
             topic_tracking=TopicTrackingSettings.from_config(config),
             offsets=ConnectorOffsetsManager(config, self._source_offsets, hooks),
             health=HealthCheck(
-                grpc_health_probe({"coordinator": config["coordinator.address"], "offset store": store})
+                grpc_health_probe(
+                    {"coordinator": config["coordinator.address"], "offset store": store}, self._security
+                )
             ),
+            security=self._security,
         )
         app = create_app(self._control, advertised_url=f"http://{config.advertised_host_port}", config=config)
         self._server = RestServer(app, self._sock)

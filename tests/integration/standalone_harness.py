@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -32,21 +33,28 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: 
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last seen: {last!r}")
 
 
-def http_request(base_url: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    """One REST call: (status, parsed JSON body or None)."""
+def http_request(
+    base_url: str, method: str, path: str, body: Any = None, context: ssl.SSLContext | None = None
+) -> tuple[int, Any]:
+    """One REST call: (status, parsed JSON body or None). ``context``: what an https URL is trusted by."""
     data = json.dumps(body).encode() if body is not None else None
     headers = {"Content-Type": "application/json"} if data is not None else {}
-    code, _, parsed = raw_http_request(base_url, method, path, data, headers)
+    code, _, parsed = raw_http_request(base_url, method, path, data, headers, context)
     return code, parsed
 
 
 def raw_http_request(
-    base_url: str, method: str, path: str, data: bytes | None = None, headers: dict[str, str] | None = None
+    base_url: str,
+    method: str,
+    path: str,
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    context: ssl.SSLContext | None = None,
 ) -> tuple[int, dict[str, str], Any]:
     """One REST call with exactly these bytes and headers: (status, lower-cased headers, JSON or None)."""
     req = urllib.request.Request(base_url + path, data=data, method=method, headers=headers or {})
     try:
-        with urllib.request.urlopen(req, timeout=30) as response:
+        with urllib.request.urlopen(req, timeout=30, context=context) as response:
             code, response_headers, raw = response.status, response.headers, response.read()
     except urllib.error.HTTPError as exc:
         code, response_headers, raw = exc.code, exc.headers, exc.read()
