@@ -27,7 +27,7 @@ from typing import Any
 
 import grpc
 
-from connectd.config import ConfigFileError
+from connectd.config import ConfigFileError, WorkerConfig
 from services.security.tls import TlsMaterial, has_keystore, material
 
 log = logging.getLogger("connectd.security")
@@ -65,16 +65,17 @@ class GrpcSecurity:
         return self.token is not None or (self.tls is not None and self.tls.client_auth == "required")
 
     @classmethod
-    def from_config(cls, config: Any) -> GrpcSecurity:
+    def from_config(cls, config: WorkerConfig | Mapping[str, str]) -> GrpcSecurity:
         """From a WorkerConfig (or a plain mapping of properties). A key that cannot be used is a
         :class:`ConfigFileError` of one line naming it."""
-        props: Mapping[str, str] = getattr(config, "originals", config)
+        props = config.originals if isinstance(config, WorkerConfig) else config
         token = _token(props)
         ssl_keys = [k for k in props if k.startswith(PREFIX) and (props[k] or "").strip()]
         if not ssl_keys:
             if token is not None:
+                key = TOKEN_FILE_KEY if (props.get(TOKEN_FILE_KEY) or "").strip() else TOKEN_KEY
                 raise ConfigFileError(
-                    f"{TOKEN_KEY} needs TLS between roles ({PREFIX}keystore.location and "
+                    f"{key} needs TLS between roles ({PREFIX}keystore.location and "
                     f"{PREFIX}truststore.location): the token would travel in clear"
                 )
             return cls()

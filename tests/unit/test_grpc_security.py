@@ -89,9 +89,12 @@ def test_each_unusable_setting_is_one_line_naming_its_key(
 def test_an_empty_token_file_and_a_token_without_tls_are_refused(tmp_path: Path) -> None:
     empty = tmp_path / "empty.token"
     empty.write_text("\n")
+    token_file = tmp_path / "cluster.token"
+    token_file.write_text(TOKEN + "\n")
     for props, words in (
         ({"grpc.auth.token.file": str(empty)}, ("grpc.auth.token.file", "empty")),
-        ({"grpc.auth.token": TOKEN}, ("grpc.auth.token", "TLS")),
+        ({"grpc.auth.token": TOKEN}, ("grpc.auth.token needs TLS",)),
+        ({"grpc.auth.token.file": str(token_file)}, ("grpc.auth.token.file needs TLS",)),
     ):
         with pytest.raises(ConfigFileError) as refused:
             GrpcSecurity.from_config(WorkerConfig(props))
