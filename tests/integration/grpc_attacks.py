@@ -38,8 +38,8 @@ class Row:
     who: str
     what: str
     result: str
-    # True: the attack achieved what it aimed at.
-    succeeded: bool
+    # True: the attack achieved what it aimed at; None: not an attack (what stays open by design).
+    succeeded: bool | None
 
 
 @dataclass
@@ -47,7 +47,7 @@ class Table:
     title: str
     rows: list[Row] = field(default_factory=list)
 
-    def add(self, who: str, what: str, result: str, succeeded: bool) -> Row:
+    def add(self, who: str, what: str, result: str, succeeded: bool | None) -> Row:
         row = Row(who, what, result, succeeded)
         self.rows.append(row)
         return row
@@ -62,7 +62,7 @@ class Table:
         lines.append("| " + " | ".join(h.ljust(w) for h, w in zip(header, [*widths, 8], strict=True)) + " |")
         lines.append("|" + "|".join("-" * (w + 2) for w in [*widths, 8]) + "|")
         for r in self.rows:
-            cells = (r.who, r.what, r.result, "WORKS" if r.succeeded else "refused")
+            cells = (r.who, r.what, r.result, {True: "WORKS", False: "refused", None: "n/a"}[r.succeeded])
             lines.append(
                 "| " + " | ".join(c.ljust(w) for c, w in zip(cells, [*widths, 8], strict=True)) + " |"
             )
@@ -143,7 +143,7 @@ class Targets:
     sink_config: dict[str, str]
 
 
-def attempt(table: Table, who: str, what: str, call: Callable[[], tuple[str, bool]]) -> Row:
+def attempt(table: Table, who: str, what: str, call: Callable[[], tuple[str, bool | None]]) -> Row:
     """Run one attack: a row with what it achieved, or the status code that refused it."""
     try:
         result, succeeded = call()
@@ -302,19 +302,21 @@ def outsider_attacks(attacker: Attacker, t: Targets) -> Iterator[tuple[str, Call
     )
 
 
-def health_and_reflection(attacker: Attacker) -> Iterator[tuple[str, Callable[[], tuple[str, bool]]]]:
+def health_and_reflection(
+    attacker: Attacker,
+) -> Iterator[tuple[str, Callable[[], tuple[str, bool | None]]]]:
     """What a caller without the token still reaches: the health check, and not reflection."""
     from grpc_health.v1 import health_pb2, health_pb2_grpc
     from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-    def check() -> tuple[str, bool]:
+    def check() -> tuple[str, bool | None]:
         with attacker.coordinator() as channel:
             response = health_pb2_grpc.HealthStub(channel).Check(
                 health_pb2.HealthCheckRequest(), timeout=DEADLINE_S
             )
-        return f"OK, {health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)}", False
+        return f"OK, {health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)}", None
 
-    def reflect() -> tuple[str, bool]:
+    def reflect() -> tuple[str, bool | None]:
         request = reflection_pb2.ServerReflectionRequest(list_services="")
         with attacker.coordinator() as channel:
             stub = reflection_pb2_grpc.ServerReflectionStub(channel)
