@@ -11,6 +11,7 @@ import json
 import math
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -419,13 +420,20 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 30) -> None:
         process.wait(10)
 
 
-def http_json(url: str, method: str = "GET", body: Any = None, timeout: float = 30) -> tuple[int, Any]:
+def http_json(
+    url: str,
+    method: str = "GET",
+    body: Any = None,
+    timeout: float = 30,
+    context: ssl.SSLContext | None = None,
+) -> tuple[int, Any]:
+    """``context``: what an https URL is trusted by (a secure LocalCluster's ``rest_ssl_context``)."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method)
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
             raw = response.read()
             return response.status, json.loads(raw) if raw else None
     except urllib.error.HTTPError as exc:

@@ -40,6 +40,7 @@ from connectd.runtime.validation import ConnectorConfigValidator
 from connectd.v1 import membership_pb2, membership_pb2_grpc, worker_pb2, worker_pb2_grpc
 from services import convert
 from services.coordinator.membership_client import GrpcCoordinatorPort
+from services.security.grpc_credentials import PLAINTEXT
 
 TASK_CLASS = "idle_source.IdleSourceTask"
 _REREGISTER_S = 0.1
@@ -91,7 +92,9 @@ class LightWorker:
     def __init__(self, worker_id: str, process: Process) -> None:
         self.worker_id = worker_id
         self._process = process
-        self._rpc = GrpcCoordinatorPort(process.coordinator, process.group_id, worker_id, timeout_s=30)
+        self._rpc = GrpcCoordinatorPort(
+            process.coordinator, process.group_id, worker_id, PLAINTEXT, timeout_s=30
+        )
         # The stream is read from the generated stub: a member that runs nothing needs only the
         # generation, the connector names and the new connectors' configs, not a decoded assignment.
         self._channel = grpc.insecure_channel(process.coordinator)
@@ -127,10 +130,10 @@ class LightWorker:
     def _run(self) -> None:
         self._process.output.event("registering", self.worker_id, f"{time.time():.6f}")
         self._register()
-        request = membership_pb2.WatchAssignmentsRequest(
-            group_id=self._process.group_id, worker_id=self.worker_id
-        )
         while not self._stop.is_set():
+            request = membership_pb2.WatchAssignmentsRequest(
+                group_id=self._process.group_id, worker_id=self.worker_id, session=self._rpc.session
+            )
             stream = self._stub.WatchAssignments(request)
             try:
                 for message in stream:

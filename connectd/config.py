@@ -277,9 +277,10 @@ def _worker_config_def() -> ConfigDef:
     d.define(
         "grpc.host",
         ConfigType.STRING,
-        "0.0.0.0",
+        None,
         importance=low,
-        documentation="Interface this role's gRPC server binds.",
+        documentation="Interface this role's gRPC server binds (unset: every interface with TLS, "
+        "grpc.ssl.keystore.*, else 127.0.0.1: plaintext gRPC stays on this machine unless set).",
     )
     d.define(
         "grpc.port",
@@ -298,6 +299,7 @@ def _worker_config_def() -> ConfigDef:
         importance=low,
         documentation="Host other roles use to reach this one (default: grpc.host, or localhost).",
     )
+    _define_grpc_security(d)
     d.define("heartbeat.interval.ms", ConfigType.INT, 1000, validator=Range.at_least(1), importance=low)
     d.define("session.timeout.ms", ConfigType.INT, 5000, validator=Range.at_least(1), importance=low)
     d.define(
@@ -325,6 +327,49 @@ def _worker_config_def() -> ConfigDef:
     d.define(client_policy.ALLOWED_URLS_KEY, ConfigType.LIST, "", importance=low)
     d.define(client_policy.ALLOWED_PATHS_KEY, ConfigType.LIST, "", importance=low)
     return d
+
+
+# Kafka's ssl.* keys (after ``ssl.``), as services/security/tls.py reads them; gRPC's under grpc.ssl.
+SSL_KEYS = (
+    "keystore.location",
+    "keystore.type",
+    "keystore.password",
+    "key.password",
+    "keystore.certificate.chain",
+    "keystore.key",
+    "truststore.location",
+    "truststore.type",
+    "truststore.password",
+    "truststore.certificates",
+    "client.auth",
+)
+
+
+def _define_grpc_security(d: ConfigDef) -> None:
+    """Mutual TLS and the cluster token between roles (services/security/grpc_credentials.py)."""
+    for key in SSL_KEYS:
+        secret = key.endswith(("password", "keystore.key"))
+        d.define(
+            f"grpc.ssl.{key}",
+            ConfigType.PASSWORD if secret else ConfigType.STRING,
+            None,
+            importance=Importance.MEDIUM,
+            documentation=f"ssl.{key} of gRPC between roles (client.auth defaults to required).",
+        )
+    d.define(
+        "grpc.auth.token",
+        ConfigType.PASSWORD,
+        None,
+        importance=Importance.MEDIUM,
+        documentation="The cluster token every role sends and requires on gRPC (needs grpc.ssl.*).",
+    )
+    d.define(
+        "grpc.auth.token.file",
+        ConfigType.STRING,
+        None,
+        importance=Importance.MEDIUM,
+        documentation="A file holding the cluster token, instead of grpc.auth.token.",
+    )
 
 
 WORKER_CONFIG_DEF = _worker_config_def()
@@ -492,6 +537,18 @@ class WorkerConfig:
     def advertised_url(self) -> str:
         return f"{self.advertised_scheme}://{self.advertised_host_port}"
 
+    @property
+    def grpc_host(self) -> str:
+        """The interface gRPC binds: ``grpc.host``, else every interface when TLS is configured (a
+        ``grpc.ssl.keystore`` key), else loopback: plaintext gRPC has no authentication."""
+        host = self.values["grpc.host"]
+        if host:
+            return str(host)
+        tls = any(
+            (self.originals.get(f"grpc.ssl.{k}") or "").strip() for k in ("keystore.location", "keystore.key")
+        )
+        return "0.0.0.0" if tls else "127.0.0.1"
+
     def grpc_advertised_host(self) -> str:
         """The host other roles reach this role's gRPC server at."""
-        return self.values["grpc.advertised.host"] or _reachable_host(self.values["grpc.host"])
+        return self.values["grpc.advertised.host"] or _reachable_host(self.grpc_host)

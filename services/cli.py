@@ -47,9 +47,14 @@ def _role(name: str) -> Any:
 def _certs(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from services.security.certs import make_cluster_certs
+    from services.security.certs import PROPERTIES_FILE, make_cluster_certs
 
-    certs = make_cluster_certs(Path(args.dir), args.host)
+    directory = Path(args.dir)
+    if args.keep_existing and (directory / PROPERTIES_FILE).exists():
+        # A deployment's certificates: made once, never replaced under roles that trust them.
+        print(f"{directory}: certificates already made; kept (--keep-existing)")
+        return 0
+    certs = make_cluster_certs(directory, args.host)
     print(f"CA, role certificates and cluster token written to {certs.directory}")
     print(f"add the keys in {certs.properties} to each role's config (--set or the properties file)")
     return 0
@@ -126,6 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="a host name or IP the roles are reached at, besides localhost (repeatable)",
     )
+    certs.add_argument(
+        "--keep-existing",
+        action="store_true",
+        help="do nothing when the directory has certificates already (compose runs it at every start)",
+    )
     certs.set_defaults(func=_certs)
 
     for command, what, key, secret in (
@@ -164,6 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_argument("--workdir", default=None, help="where logs go (default: a new temporary directory)")
     cluster.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="config for every role (repeatable)"
+    )
+    cluster.add_argument(
+        "--secure",
+        action="store_true",
+        help="mutual TLS and a cluster token between roles, HTTPS on REST: certificates and token made "
+        "with `connectd certs` in the workdir",
     )
     cluster.add_argument(
         "--no-restart",

@@ -7,6 +7,10 @@ by pid; one that dies is reported and started again (``run_cluster``), and a sto
 order: the gateway, the workers (final offset flush, sink commits), the offset store and the
 coordinator, then the broker. Each child runs in its own session, so a Ctrl-C at the terminal reaches
 only the launcher, which then stops them in that order.
+
+``--secure`` makes a CA, a certificate per role and a cluster token in ``<workdir>/certs``
+(``connectd certs``) and starts every role with them: mutual TLS and the token on gRPC between roles,
+HTTPS on the REST listeners (``listeners=https://...`` and ``listeners.https.ssl.*``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import argparse
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -25,7 +30,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from connectd.config import parse_properties
 from connectd.embedded_broker import EMBEDDED_BROKER_DEFAULTS, EmbeddedBroker, die_with_parent, free_port
+from services.security.certs import ClusterCerts, make_cluster_certs, secure_properties
+from services.security.grpc_credentials import PLAINTEXT, GrpcSecurity
 from services.supervision import RestartBackoff, describe_exit
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -73,9 +81,17 @@ class LocalCluster:
     # The children get SIGTERM when the launcher's thread dies (``connectd cluster`` killed): only
     # for a launcher that spawns from one long-lived thread, as the kernel ties it to that thread.
     die_with_launcher: bool = False
+    # Mutual TLS and a cluster token between roles, HTTPS on REST: certificates made in workdir/certs.
+    secure: bool = False
 
     def __post_init__(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
+        self.certs: ClusterCerts | None = None
+        # How this process (the launcher, a test) calls the roles' gRPC: as the ``client`` role.
+        self.security: GrpcSecurity = PLAINTEXT
+        self.rest_scheme = "http"
+        # Said once the cluster runs (run_cluster prints them), e.g. that REST answered without TLS.
+        self.notes: list[str] = []
         self.broker: EmbeddedBroker | None = None
         self.processes: list[RoleProcess] = []
         self.coordinator: RoleProcess | None = None
@@ -90,7 +106,26 @@ class LocalCluster:
     def rest_url(self) -> str:
         """The gateway's REST API, else the first worker's."""
         process = self.gateway or self.workers[0]
-        return f"http://127.0.0.1:{process.rest_port}"
+        return f"{self.rest_scheme}://127.0.0.1:{process.rest_port}"
+
+    @property
+    def rest_ssl_context(self) -> ssl.SSLContext | None:
+        """What a REST client of the cluster trusts: the cluster's CA (None without --secure)."""
+        if self.certs is None or self.rest_scheme != "https":
+            return None
+        return ssl.create_default_context(cafile=str(self.certs.ca))
+
+    def role_settings(self, role: str) -> dict[str, str]:
+        """With ``secure``: the keys of ``secure.properties`` with ``role``'s own certificate."""
+        if self.certs is None:
+            return {}
+        settings = parse_properties(secure_properties(self.certs, role))
+        if role not in ("worker", "gateway"):  # no REST listener
+            settings = {k: v for k, v in settings.items() if not k.startswith("listeners.")}
+        return settings
+
+    def rest_listener(self, port: int) -> dict[str, str]:
+        return {"listeners": f"{'https' if self.secure else 'http'}://127.0.0.1:{port}"}
 
     def base(self) -> dict[str, str]:
         """Every role's settings: the broker, and store topics sized for a one-broker cluster."""
@@ -121,12 +156,20 @@ class LocalCluster:
 
     def start(self, workers: int) -> LocalCluster:
         try:
+            if self.secure:
+                self.certs = make_cluster_certs(self.workdir / "certs")
+                self.security = GrpcSecurity.from_config(self.role_settings("client"))
+                self.rest_scheme = "https"
             if not self.bootstrap_servers:
                 self.broker = EmbeddedBroker(log_path=self.workdir / "broker.log").start()
                 self.bootstrap_servers = self.broker.bootstrap_servers
             base = {**self.base(), "grpc.host": "127.0.0.1"}
-            self.coordinator = self._spawn("coordinator", "coordinator", base)
-            self.offset_store = self._spawn("offset-store", "offset-store", base)
+            self.coordinator = self._spawn(
+                "coordinator", "coordinator", {**base, **self.role_settings("coordinator")}
+            )
+            self.offset_store = self._spawn(
+                "offset-store", "offset-store", {**base, **self.role_settings("offset-store")}
+            )
             for process in (self.coordinator, self.offset_store):
                 self._wait_port(process)
             for _ in range(workers):
@@ -144,7 +187,7 @@ class LocalCluster:
     def start_gateway(self) -> RoleProcess:
         """The group's REST gateway on ``rest_port`` (a free one when 0), once it answers."""
         rest_port = self.rest_port or free_port()
-        config = {**self.common(), "listeners": f"http://127.0.0.1:{rest_port}"}
+        config = {**self.common(), **self.role_settings("gateway"), **self.rest_listener(rest_port)}
         self.gateway = self._spawn("gateway", "gateway", config, rest_port)
         self.gateway.rest_port = rest_port
         self._wait_rest()
@@ -156,8 +199,13 @@ class LocalCluster:
         self._worker_seq += 1
         seeds_layout = not self.with_gateway and self.rest_port
         rest_port = self.rest_port + self._worker_seq - 1 if seeds_layout else free_port()
-        listener = {"listeners": f"http://127.0.0.1:{rest_port}"}
-        config = {**self.common(), "grpc.host": "127.0.0.1", **listener, **(extra or {})}
+        config = {
+            **self.common(),
+            **self.role_settings("worker"),
+            "grpc.host": "127.0.0.1",
+            **self.rest_listener(rest_port),
+            **(extra or {}),
+        }
         worker = self._spawn("worker", f"worker-{self._worker_seq}", config)
         worker.rest_port = rest_port
         self.workers.append(worker)
@@ -266,12 +314,36 @@ class LocalCluster:
             if not process.alive():
                 raise RuntimeError(f"{process.name} exited:\n{process.log_tail()}")
             try:
-                with urllib.request.urlopen(self.rest_url + "/", timeout=2) as response:
-                    if response.status == 200:
+                with urllib.request.urlopen(
+                    self.rest_url + "/", timeout=2, context=self.rest_ssl_context
+                ) as r:
+                    if r.status == 200:
                         return
-            except OSError:
+            except OSError as exc:
+                # urllib wraps a failed handshake: an https listener that speaks plain HTTP says so.
+                tls_failed = isinstance(getattr(exc, "reason", exc), ssl.SSLError)
+                if tls_failed and self._rest_without_tls():
+                    return
                 time.sleep(0.1)
         raise RuntimeError(f"REST API at {self.rest_url} not ready in {self.start_timeout_s}s")
+
+    def _rest_without_tls(self) -> bool:
+        """An https listener that answers plain HTTP: a connectd without TLS on REST. The cluster still
+        runs (gRPC between roles is secured either way), over http, and says so."""
+        try:
+            with urllib.request.urlopen(
+                self.rest_url.replace("https://", "http://", 1) + "/", timeout=2
+            ) as r:
+                if r.status != 200:
+                    return False
+        except OSError:
+            return False
+        self.rest_scheme = "http"
+        self.notes.append(
+            "REST answered plain HTTP on its https listener: this build's REST server does not serve TLS "
+            "(gRPC between roles has mutual TLS and the token all the same)"
+        )
+        return True
 
 
 def _child_env() -> dict[str, str]:
@@ -292,6 +364,7 @@ def run_cluster(args: argparse.Namespace) -> int:
         settings=parse_overrides(args.set),
         with_gateway=args.gateway,
         die_with_launcher=True,
+        secure=args.secure,
     )
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -307,8 +380,16 @@ def run_cluster(args: argparse.Namespace) -> int:
     for process in cluster.processes:
         rest = f" rest {process.rest_port}" if process.rest_port and process.role == "worker" else ""
         print(f"{process.name:<13} pid {process.pid:<8} port {process.port}{rest}  log {process.log_path}")
+    if cluster.certs is not None:
+        where = cluster.certs.directory
+        print(f"secure: mutual TLS and a cluster token between roles; CA, certificates and token in {where}")
+    for note in cluster.notes:
+        print(f"note: {note}")
     restart = "restarted with backoff" if args.restart else "left down (--no-restart)"
     print(f"REST API: {cluster.rest_url}   (a process that dies is {restart}; Ctrl-C stops all)", flush=True)
+    if cluster.rest_ssl_context is not None and cluster.certs is not None:
+        url = cluster.rest_url.replace("127.0.0.1", "localhost")
+        print(f"  curl --cacert {cluster.certs.ca} {url}/", flush=True)
     try:
         return supervise(cluster, stop, restart=args.restart)
     finally:

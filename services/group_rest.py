@@ -21,6 +21,7 @@ from services.health_probe import grpc_health_probe
 from services.offset_store.client import admin_offsets, offset_topic
 from services.rest_listeners import RestListeners
 from services.rest_server import RestServer
+from services.security.grpc_credentials import GrpcSecurity
 from services.standalone import KAFKA_API_LEVEL, kafka_cluster_id
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,11 @@ class GroupRestApi:
     keystore or credentials file is a one-line startup error naming the key); :meth:`start` serves,
     :meth:`stop` closes everything it opened. ``listener`` prints as the list of endpoints."""
 
-    def __init__(self, config: WorkerConfig, registry: PluginRegistry | None = None) -> None:
+    def __init__(
+        self, config: WorkerConfig, security: GrpcSecurity, registry: PluginRegistry | None = None
+    ) -> None:
         self._config = config
+        self._security = security  # the process's gRPC credentials, to the coordinator and offset store
         self.listener = self._rest = RestListeners.open(config)
         self._server: RestServer | None = None
         self._control: CoordinatorControl | None = None
@@ -44,7 +48,7 @@ class GroupRestApi:
         # The offsets API: source offsets through the offset store, changes acknowledged before replying.
         store = config["offset.store.address"]
         self._source_offsets = admin_offsets(
-            store, offset_topic(config), timeout_s=timeout_s, read_patience_s=timeout_s
+            store, offset_topic(config), self._security, timeout_s=timeout_s, read_patience_s=timeout_s
         )
         # The plugins whose alter_offsets hooks the offsets API calls (Kafka runs them on its leader).
         hooks = self._registry or PluginRegistry.discover(config["plugin.path"] or [])
@@ -56,8 +60,11 @@ class GroupRestApi:
             topic_tracking=TopicTrackingSettings.from_config(config),
             offsets=ConnectorOffsetsManager(config, self._source_offsets, hooks),
             health=HealthCheck(
-                grpc_health_probe({"coordinator": config["coordinator.address"], "offset store": store})
+                grpc_health_probe(
+                    {"coordinator": config["coordinator.address"], "offset store": store}, self._security
+                )
             ),
+            security=self._security,
         )
         app = create_app(
             self._control, advertised_url=config.advertised_url, config=config, auth=self._rest.auth

@@ -3,11 +3,13 @@
 Servers get health checking and reflection, bind their port up front (a taken port is a one-line
 error), and translate domain errors to status codes in one interceptor, with a ``google.rpc.Status``
 carrying one ``ErrorInfo`` (AIP-193). Clients translate status codes back to the same domain errors,
-so the gateway renders a remote error exactly like a local one.
+so the gateway renders a remote error exactly like a local one. Servers and channels take the
+process's :class:`~services.security.grpc_credentials.GrpcSecurity` (mutual TLS, the cluster token).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Callable, Iterable
 from concurrent import futures
@@ -22,6 +24,7 @@ from grpc_status import rpc_status
 
 from connectd import errors
 from connectd.storage.kafka_log import KafkaStoreError
+from services.security.grpc_credentials import GrpcSecurity
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +82,7 @@ SERVER_OPTIONS = [
     ("grpc.http2.min_ping_interval_without_data_ms", KEEPALIVE_TIME_MS // 2),
     ("grpc.so_reuseport", 0),
 ]
+# Both lists apply to plaintext and TLS alike: open_channel and GrpcServer pass them either way.
 # A role that restarts is reached again within a second of it answering: gRPC's default reconnect
 # backoff grows to 120 s (1 s, 1.6 s, 2.6 s, ...), which kept the gateway answering 503 for seconds
 # after the coordinator was back. The next attempt comes at most 0.5 s (plus 20% jitter) after a
@@ -93,9 +97,13 @@ CHANNEL_OPTIONS = [
 ]
 
 
-def open_channel(address: str) -> grpc.Channel:
-    """The one way a role opens a channel to another: every client uses it."""
-    return grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
+def open_channel(address: str, security: GrpcSecurity) -> grpc.Channel:
+    """The one way a role opens a channel to another: every client uses it. With TLS the server's
+    certificate must name the host of ``address`` and chain to the truststore's CA."""
+    credentials = security.channel_credentials()
+    if credentials is None:
+        return grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
+    return grpc.secure_channel(address, credentials, options=CHANNEL_OPTIONS)
 
 
 class PortInUseError(RuntimeError):
@@ -213,21 +221,38 @@ def bind_address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-class GrpcServer:
-    """A gRPC server with health, reflection and the error interceptor, bound before it starts."""
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to any interface
 
-    def __init__(self, host: str, port: int, *, max_workers: int = 32, role: str) -> None:
+
+class GrpcServer:
+    """A gRPC server with health, reflection and the error interceptor (behind the cluster token's
+    interceptor when there is one), bound before it starts: with TLS when ``security`` has it."""
+
+    def __init__(
+        self, host: str, port: int, *, security: GrpcSecurity, max_workers: int = 32, role: str
+    ) -> None:
         self.role = role
         self._server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{role}-grpc"),
-            interceptors=[DomainErrorInterceptor()],
+            # The token is checked first: an unauthenticated call reaches no servicer.
+            interceptors=[*security.server_interceptors(), DomainErrorInterceptor()],
             options=SERVER_OPTIONS,
         )
         self._health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
         self._service_names: list[str] = [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name]
+        credentials = security.server_credentials()
         try:
-            self.port = self._server.add_insecure_port(bind_address(host, port))
+            if credentials is None:
+                self.port = self._server.add_insecure_port(bind_address(host, port))
+            else:
+                self.port = self._server.add_secure_port(bind_address(host, port), credentials)
         except RuntimeError:
             self.port = 0
         if self.port == 0:
@@ -236,6 +261,15 @@ class GrpcServer:
                 "not local); choose another port"
             )
         self.host = host
+        if not security.authenticates and not is_loopback(host):
+            log.warning(
+                "%s: gRPC on %s with no authentication: anyone who reaches it can read "
+                "connector configs (passwords included), change connectors and offsets, and join as a "
+                "worker. Set grpc.ssl.* and grpc.auth.token.file (`connectd certs` writes them), or "
+                "leave grpc.host unset to listen on loopback only",
+                role,
+                bind_address(host, self.port),
+            )
 
     def add(self, register: Callable[[Any, grpc.Server], None], servicer: Any, service_name: str) -> None:
         register(servicer, self._server)

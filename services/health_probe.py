@@ -10,9 +10,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from connectd.runtime.health import HealthProbe
 from services.grpc_support import open_channel
+from services.security.grpc_credentials import GrpcSecurity
 
 
-def grpc_health_probe(roles: Mapping[str, str]) -> HealthProbe:
+def grpc_health_probe(roles: Mapping[str, str], security: GrpcSecurity) -> HealthProbe:
     """A probe that passes when every role (name -> address) answers SERVING within the deadline,
     the roles sharing it in turn."""
 
@@ -21,7 +22,7 @@ def grpc_health_probe(roles: Mapping[str, str]) -> HealthProbe:
         for role, address in roles.items():
             remaining = max(0.05, deadline - time.monotonic())
             try:
-                with open_channel(address) as channel:
+                with open_channel(address, security) as channel:
                     response = health_pb2_grpc.HealthStub(channel).Check(
                         health_pb2.HealthCheckRequest(service=""), timeout=remaining
                     )

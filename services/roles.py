@@ -11,8 +11,10 @@ from collections.abc import Callable, Sequence
 from connectd.config import ConfigFileError, WorkerConfig, load_properties
 from connectd.errors import ConnectdError
 from services.logs import configure_logging
+from services.security.grpc_credentials import GrpcSecurity
 
-RoleMain = Callable[[WorkerConfig, threading.Event], int]
+# A role's main: its config, its gRPC credentials (read once, here), and the event that stops it.
+RoleMain = Callable[[WorkerConfig, GrpcSecurity, threading.Event], int]
 
 
 def parse_overrides(pairs: Sequence[str]) -> dict[str, str]:
@@ -42,6 +44,7 @@ def run_role(role: str, main: RoleMain, path: str | None, overrides: Sequence[st
     """Run ``main`` until SIGINT/SIGTERM. Known startup failures print one line and exit 2."""
     try:
         config = load_role_config(path, overrides)
+        security = GrpcSecurity.from_config(config)
     except (ConfigFileError, ValueError) as exc:
         print(f"connectd {role}: {path or 'config'}: {exc}", file=sys.stderr)
         return 2
@@ -53,7 +56,7 @@ def run_role(role: str, main: RoleMain, path: str | None, overrides: Sequence[st
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        return main(config, stop)
+        return main(config, security, stop)
     except (ConnectdError, RuntimeError, OSError) as exc:
         print(f"connectd {role}: {exc}", file=sys.stderr)
         return 2

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from connectd.cluster.assignments import MemberAssignment, StorageTopics
@@ -53,6 +54,14 @@ class RemoteWorkers(Protocol):
 
     def set_logger_level(self, address: str, logger: str, level: str) -> list[str]:
         """Sets a logger level in that worker's process; the loggers whose level changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """A worker's registration accepted: the group's timings, and the session its later calls present."""
+
+    settings: GroupSettings
+    session: str
 
 
 class Coordinator:
@@ -140,25 +149,27 @@ class Coordinator:
         storage: StorageTopics,
         running_connectors: Sequence[str] = (),
         running_tasks: Mapping[TaskId, int] | None = None,
-    ) -> GroupSettings:
+    ) -> Admission:
         """``running_tasks``: the tasks the worker runs already, each with its copy's epoch."""
         _require("group_id", group_id)
         _require("worker_id", worker_id)
         group = self._group_for_register(group_id, storage)
-        group.register(
+        session = group.register(
             worker_id, address, plugins, storage, running_connectors, running_tasks or {}, self._clock()
         )
-        return self.settings
+        return Admission(self.settings, session)
 
-    def heartbeat(self, group_id: str, worker_id: str, applied_generation: int) -> int:
+    # Every call of a member presents the session its registration returned.
+
+    def heartbeat(self, group_id: str, worker_id: str, session: str, applied_generation: int) -> int:
         group = self._member_group(group_id, worker_id)
-        return group.heartbeat(worker_id, applied_generation, self._clock())
+        return group.heartbeat(worker_id, session, applied_generation, self._clock())
 
-    def leave(self, group_id: str, worker_id: str) -> None:
-        self.group(group_id).leave(worker_id)
+    def leave(self, group_id: str, worker_id: str, session: str) -> None:
+        self.group(group_id).leave(worker_id, session)
 
     def next_assignment(
-        self, group_id: str, worker_id: str, after_generation: int | None, timeout: float
+        self, group_id: str, worker_id: str, session: str, after_generation: int | None, timeout: float
     ) -> MemberAssignment | None:
         """The worker's latest assignment once it is newer than ``after_generation`` (None: the
         current one at once); None when ``timeout`` passes first. Raises NotFoundError if the
@@ -167,7 +178,7 @@ class Coordinator:
         while True:
             with self._pushed:
                 seen = self._push_count
-            latest = self._member_group(group_id, worker_id).assignment(worker_id)
+            latest = self._member_group(group_id, worker_id).assignment(worker_id, session)
             if after_generation is None or latest.generation > after_generation:
                 return latest
             with self._pushed:
@@ -188,16 +199,22 @@ class Coordinator:
         self,
         group_id: str,
         worker_id: str,
+        session: str,
         reports: Sequence[StatusUpdate],
         topics: Sequence[TopicStatus] = (),
     ) -> None:
-        """From a member, about instances it may be running (others are dropped: see Group.report)."""
-        self._member_group(group_id, worker_id).report(worker_id, reports, topics)
+        """From a member, about instances it may be running (see Group.report)."""
+        self._member_group(group_id, worker_id).report(worker_id, session, reports, topics)
 
     def submit_task_configs(
-        self, group_id: str, worker_id: str, connector: str, configs: Sequence[Mapping[str, str]]
+        self,
+        group_id: str,
+        worker_id: str,
+        session: str,
+        connector: str,
+        configs: Sequence[Mapping[str, str]],
     ) -> None:
-        self._member_group(group_id, worker_id).submit_task_configs(worker_id, connector, configs)
+        self._member_group(group_id, worker_id).submit_task_configs(worker_id, session, connector, configs)
 
     # --- control ---------------------------------------------------------------------------------
 

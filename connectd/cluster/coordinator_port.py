@@ -4,7 +4,9 @@ The gRPC client implements it in distributed mode; :class:`connectd.cluster.loca
 implements it over an in-process :class:`connectd.cluster.coordinator.Coordinator`, so a whole group
 (coordinator and members, no sockets) runs in a unit test. Every call raises a domain error:
 NotFoundError when the worker is not (or no longer) a member, FailedPreconditionError when it is
-refused, UnavailableError when the coordinator can't be reached.
+refused, ForbiddenError when it speaks of work that is not its own, UnavailableError when the
+coordinator can't be reached. The port keeps the session its last registration returned and
+presents it on every other call.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ every rule; this class only locks, persists and pushes:
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +32,13 @@ from connectd.control import messages
 from connectd.control.connector_status import connector_status, task_status
 from connectd.control.connector_table import ConfigChange, ConnectorTable
 from connectd.control.connector_types import ConnectorTypes, connector_type_of
-from connectd.errors import ConflictError, FailedPreconditionError, NotFoundError, UnavailableError
+from connectd.errors import (
+    ConflictError,
+    FailedPreconditionError,
+    ForbiddenError,
+    NotFoundError,
+    UnavailableError,
+)
 from connectd.runtime import connector_config as cc
 from connectd.runtime.model import (
     ConnectorInfo,
@@ -233,26 +240,34 @@ class Group:
         connectors: Iterable[str],
         tasks: Mapping[TaskId, int],
         now: float,
-    ) -> None:
+    ) -> str:
+        """Returns the session of this registration, which the member's later calls present."""
         if storage != self.storage:
-            raise FailedPreconditionError(_storage_mismatch(worker_id, self.group_id, storage, self.storage))
+            raise FailedPreconditionError(self._storage_mismatch(worker_id, storage))
         claimed = WorkAssignment(frozenset(connectors), frozenset(tasks))
+        session = secrets.token_urlsafe(24)
         with self._lock:
             self._plugins[worker_id] = list(plugins)
             out = self._collect(
-                self._membership.register(worker_id, address, claimed, tasks, now, self._units())
+                self._membership.register(worker_id, address, claimed, tasks, now, self._units(), session)
             )
         self._emit(out)
+        return session
 
-    def heartbeat(self, worker_id: str, applied_generation: int, now: float) -> int:
+    def heartbeat(self, worker_id: str, session: str, applied_generation: int, now: float) -> int:
         with self._lock:
+            self._membership.caller(worker_id, session)
             generation, pushes = self._membership.heartbeat(worker_id, applied_generation, now, self._units())
             out = self._collect(pushes)
         self._emit(out)
         return generation
 
-    def leave(self, worker_id: str) -> None:
+    def leave(self, worker_id: str, session: str) -> None:
         with self._lock:
+            try:
+                self._membership.caller(worker_id, session)
+            except NotFoundError:
+                return  # gone already, or not this caller's to end
             self._plugins.pop(worker_id, None)
             self._assignments.pop(worker_id, None)
             out = self._collect(self._membership.leave(worker_id, self._units()))
@@ -267,8 +282,9 @@ class Group:
             out = self._collect(pushes)
         self._emit(out)
 
-    def assignment(self, worker_id: str) -> MemberAssignment:
+    def assignment(self, worker_id: str, session: str) -> MemberAssignment:
         with self._lock:
+            self._membership.caller(worker_id, session)
             return self._current_assignment(worker_id)
 
     def members(self) -> list[Member]:
@@ -397,14 +413,17 @@ class Group:
         if self._change(lambda: self._table.plan_target(name, target)) is not None:
             log.info("group %s: connector %s target state %s", self.group_id, name, target.value)
 
-    def submit_task_configs(self, worker_id: str, name: str, configs: Sequence[Mapping[str, str]]) -> None:
-        """Task configs from the worker running the connector (any other is refused)."""
+    def submit_task_configs(
+        self, worker_id: str, session: str, name: str, configs: Sequence[Mapping[str, str]]
+    ) -> None:
+        """Task configs from the member running the connector (any other is refused)."""
 
         def plan() -> ConfigChange | None:
+            self._membership.caller(worker_id, session)
             if name not in self._table:
                 raise NotFoundError(messages.connector_not_found(name))
             if not self._holds(worker_id, name):
-                raise ConflictError(f"Connector {name} is not assigned to worker {worker_id}")
+                raise ForbiddenError(f"Connector {name} is not assigned to worker {worker_id}")
             return self._table.plan_task_configs(name, configs)
 
         change = self._change(plan)
@@ -422,27 +441,45 @@ class Group:
         return unit in held.tasks if isinstance(unit, TaskId) else unit in held.connectors
 
     def report(
-        self, worker_id: str, reports: Sequence[StatusUpdate], topics: Sequence[TopicStatus] = ()
+        self,
+        worker_id: str,
+        session: str,
+        reports: Sequence[StatusUpdate],
+        topics: Sequence[TopicStatus] = (),
     ) -> None:
-        """States and active topics from a member, of the instances it may be running: a worker that
-        is not a member is told to register again; a report of an instance it does not hold (moved
-        on, or never its own) is dropped, so a stale copy never overwrites the owner's state."""
+        """States and active topics from a member, of the instances it may be running: a caller that
+        is not the member is told to register again. A report of an instance the member ran in this
+        session but no longer holds (it moved on) is dropped, so a stale copy never overwrites the
+        owner's state; reports of instances it never had are refused (ForbiddenError), after the
+        others are recorded."""
+        foreign: list[str] = []
         with self._lock:
-            self._membership.member(worker_id)
+            member = self._membership.caller(worker_id, session)
             for report in reports:
                 unit: str | TaskId = (
                     report.connector if report.task is None else TaskId(report.connector, report.task)
                 )
-                if not self._holds(worker_id, unit):
+                if self._holds(worker_id, unit):
+                    self._record(unit, report.state, report.generation)
+                elif unit in member.ran or not self._exists(unit):
                     log.info("group %s: dropped %s's %s report of %s, not its own",
                              self.group_id, worker_id, report.state.state.value, unit)  # fmt: skip
-                    continue
-                self._record(unit, report.state, report.generation)
+                else:
+                    foreign.append(str(unit))
             for status in topics:
-                if status.connector in self._table and self._holds(
-                    worker_id, TaskId(status.connector, status.task)
-                ):
-                    self.active_topics.record(status)
+                task = TaskId(status.connector, status.task)
+                if self._holds(worker_id, task):
+                    if status.connector in self._table:
+                        self.active_topics.record(status)
+                elif task not in member.ran and self._exists(task):
+                    foreign.append(f"{task} (topic {status.topic})")
+        if foreign:
+            log.warning("group %s: refused %s's reports of work it never had: %s", self.group_id, worker_id,
+                        ", ".join(foreign))  # fmt: skip
+            raise ForbiddenError(f"Worker {worker_id} does not run {', '.join(sorted(set(foreign)))}")
+
+    def _exists(self, unit: str | TaskId) -> bool:
+        return self._table.has_task(unit) if isinstance(unit, TaskId) else unit in self._table
 
     def _record(self, unit: str | TaskId, state: StateInfo, generation: int) -> None:
         if isinstance(unit, TaskId):
@@ -491,15 +528,27 @@ class Group:
                 raise ConflictError(messages.NO_OWNER)
             return address
 
-
-def _storage_mismatch(worker_id: str, group_id: str, got: StorageTopics, want: StorageTopics) -> str:
-    diffs = [
-        f"{key}={getattr(got, attr)!r} but the group uses {getattr(want, attr)!r}"
-        for key, attr in (
-            ("config.storage.topic", "config_topic"),
-            ("offset.storage.topic", "offset_topic"),
-            ("status.storage.topic", "status_topic"),
+    def _storage_mismatch(self, worker_id: str, got: StorageTopics) -> str:
+        """The refusal of a worker whose storage topics are not the group's. The caller learns which of
+        its keys differ, never the group's topics (a caller could try names until one is taken); the
+        coordinator's log names both, for the operator."""
+        differing = [
+            (key, attr) for key, attr in _STORAGE_KEYS if getattr(got, attr) != getattr(self.storage, attr)
+        ]
+        log.warning("group %s: refused worker %s: %s", self.group_id, worker_id, "; ".join(
+            f"{key}={getattr(got, attr)!r} but the group uses {getattr(self.storage, attr)!r}"
+            for key, attr in differing
+        ))  # fmt: skip
+        keys = " and ".join(f"{key}={getattr(got, attr)!r}" for key, attr in differing)
+        verb = "differs" if len(differing) == 1 else "differ"
+        return (
+            f"worker {worker_id} refused from group {self.group_id}: its {keys} {verb} from the group's; "
+            "give every worker of a group the same storage topics (the coordinator's log names the group's)"
         )
-        if getattr(got, attr) != getattr(want, attr)
-    ]
-    return f"worker {worker_id} refused from group {group_id}: " + "; ".join(diffs)
+
+
+_STORAGE_KEYS = (
+    ("config.storage.topic", "config_topic"),
+    ("offset.storage.topic", "offset_topic"),
+    ("status.storage.topic", "status_topic"),
+)

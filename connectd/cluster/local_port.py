@@ -34,6 +34,7 @@ class LocalPort:
         self._poll = watch_poll_s
         self.cut = threading.Event()
         self._closed = threading.Event()
+        self._session = ""  # the latest registration's, presented by every other call
 
     def _core(self) -> Coordinator:
         if self.cut.is_set() or self._closed.is_set():
@@ -41,7 +42,7 @@ class LocalPort:
         return self._coordinator()
 
     def register(self, registration: Registration) -> RegistrationResult:
-        settings = self._core().register(
+        admission = self._core().register(
             self.group_id,
             self.worker_id,
             registration.address,
@@ -50,30 +51,32 @@ class LocalPort:
             registration.connectors,
             registration.tasks,
         )
+        self._session = admission.session
+        settings = admission.settings
         return RegistrationResult(settings.heartbeat_interval_ms, settings.lease_timeout_ms)
 
     def heartbeat(self, applied_generation: int) -> HeartbeatResult:
         core = self._core()
-        generation = core.heartbeat(self.group_id, self.worker_id, applied_generation)
+        generation = core.heartbeat(self.group_id, self.worker_id, self._session, applied_generation)
         return HeartbeatResult(generation, core.group(self.group_id).active_topics.resets)
 
     def watch(self) -> Iterator[MemberAssignment]:
         last: int | None = None
         while True:
             core = self._core()
-            assignment = core.next_assignment(self.group_id, self.worker_id, last, self._poll)
+            assignment = core.next_assignment(self.group_id, self.worker_id, self._session, last, self._poll)
             if assignment is not None:
                 last = assignment.generation
                 yield assignment
 
     def leave(self) -> None:
-        self._core().leave(self.group_id, self.worker_id)
+        self._core().leave(self.group_id, self.worker_id, self._session)
 
     def report_status(self, updates: Sequence[StatusUpdate], topics: Sequence[TopicStatus] = ()) -> None:
-        self._core().report_status(self.group_id, self.worker_id, updates, topics)
+        self._core().report_status(self.group_id, self.worker_id, self._session, updates, topics)
 
     def submit_task_configs(self, connector: str, configs: Sequence[Mapping[str, str]]) -> None:
-        self._core().submit_task_configs(self.group_id, self.worker_id, connector, configs)
+        self._core().submit_task_configs(self.group_id, self.worker_id, self._session, connector, configs)
 
     def close(self) -> None:
         self._closed.set()

@@ -16,10 +16,15 @@ thread or I/O, so every scenario runs in a unit test and the rule is property-te
   still runs keeps it only if nobody else holds it and no newer epoch was issued for it.
 * **Settling.** A restarted coordinator knows nothing of who runs what until the workers register
   again: for one lease it gives out nothing that no member claims, then it balances.
+* **Sessions.** Each registration gets a session that the member's later calls present: a worker id
+  alone (it is public: statuses show it) speaks for nobody. A member remembers every unit it was given
+  or claimed in its session (``ran``), so a late report of work that moved on is told from a report
+  about work it never had.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -67,6 +72,10 @@ class Member:
     # Every assignment pushed and not superseded by an acknowledged one, by generation (0: what it
     # claimed at registration).
     pushed: dict[int, WorkAssignment] = field(default_factory=dict)
+    # The registration's secret, which every later call of the member presents.
+    session: str = field(default="", repr=False)
+    # Every unit the member was given or claimed in this session, still existing.
+    ran: set[Unit] = field(default_factory=set, repr=False)
     _held: tuple[tuple[int, ...], WorkAssignment] | None = field(default=None, repr=False)
 
     @property
@@ -138,6 +147,18 @@ class Membership:
             raise NotFoundError(f"Worker {worker_id} is not a member of this group; register again")
         return member
 
+    def caller(self, worker_id: str, session: str) -> Member:
+        """The member a call comes from, if it presents the session of the member's registration. Any
+        other caller (an old registration of the worker, or someone using its id) is told, as a
+        non-member is, to register."""
+        member = self.member(worker_id)
+        # compare_digest: the time taken says nothing about how much of the session matched.
+        if not member.session or not hmac.compare_digest(member.session.encode(), session.encode()):
+            raise NotFoundError(
+                f"Worker {worker_id} is not a member of this group under this registration; register again"
+            )
+        return member
+
     def live_members(self) -> list[Member]:
         return sorted((m for m in self._members.values() if m.live), key=lambda m: m.worker_id)
 
@@ -166,12 +187,17 @@ class Membership:
         claimed_epochs: Mapping[TaskId, int],
         now: float,
         units: Units,
+        session: str,
     ) -> list[Push]:
-        """A worker (re)joins. A new member holds what it claims to run, except work another member
-        holds and tasks that got a newer epoch since its copy started: those it must stop."""
+        """A worker (re)joins, in a new ``session``. A new member holds what it claims to run, except
+        work another member holds and tasks that got a newer epoch since its copy started: those it
+        must stop."""
         member = self._members.get(worker_id)
         if member is not None:
             member.address, member.last_seen = address, now
+            member.session = session
+            held = member.held()
+            member.ran = {*held.connectors, *held.tasks, *claimed.connectors, *claimed.tasks}
             if not member.live:
                 log.info("worker %s is back", worker_id)
             member.lost_at = None
@@ -188,7 +214,8 @@ class Membership:
         for task in kept_tasks:
             self._epochs[task] = max(self._epochs.get(task, 0), claimed_epochs.get(task, 0))
         kept = WorkAssignment(claimed.connectors - others.connectors, kept_tasks)
-        self._members[worker_id] = Member(worker_id, address, now, pushed={0: kept})
+        ran: set[Unit] = {*claimed.connectors, *claimed.tasks}
+        self._members[worker_id] = Member(worker_id, address, now, pushed={0: kept}, session=session, ran=ran)
         log.info("worker %s joined, keeping %d connectors and %d tasks", worker_id, len(kept.connectors),
                  len(kept.tasks))  # fmt: skip
         if kept != claimed:
@@ -246,6 +273,9 @@ class Membership:
         """After the units changed (connectors or tasks added or removed), or the content of the
         units of the ``touched`` connectors (configs, target states): members holding those get a
         new generation even when their units stay the same."""
+        existing = {*units.connectors, *units.tasks}
+        for member in self._members.values():
+            member.ran &= existing  # what no longer exists needs no telling apart
         return self._rebalance(units, frozenset(touched))
 
     # --- the rule --------------------------------------------------------------------------------
@@ -308,6 +338,7 @@ class Membership:
             self._epochs[task] = self._last_epoch
         self._generation += 1
         member.pushed[self._generation] = allowed
+        member.ran.update(allowed.connectors, allowed.tasks)
         log.info(
             "generation %d for %s: %d connectors, %d tasks",
             self._generation, worker_id, len(allowed.connectors), len(allowed.tasks),

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from connectd.cluster.applier import AssignmentApplier
 from connectd.cluster.coordinator_port import CoordinatorPort, Registration, StatusUpdate
-from connectd.errors import ConnectdError, FailedPreconditionError, NotFoundError
+from connectd.errors import ConnectdError, FailedPreconditionError, ForbiddenError, NotFoundError
 from connectd.runtime.model import State, StateInfo, TaskId
 from connectd.runtime.topic_tracking import TopicStatus, now_ms
 
@@ -230,6 +230,11 @@ class StatusReporter:
                 )
                 batch = []
                 backoff = 0.1
+            except ForbiddenError as exc:
+                # Reports of work this worker never had in its session: the coordinator recorded the
+                # others, and would refuse these again.
+                log.warning("status reports refused: %s", exc)
+                batch = []
             except ConnectdError as exc:
                 if self._closed.is_set():
                     return

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from connectd.v1 import common_pb2 as connectd_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x63onnectd/v1/membership.proto\x12\x0b\x63onnectd.v1\x1a\x18\x63onnectd/v1/common.proto\"=\n\x0bRunningTask\x12\x1f\n\x02id\x18\x01 \x01(\x0b\x32\x13.connectd.v1.TaskId\x12\r\n\x05\x65poch\x18\x02 \x01(\x03\"\xf1\x01\n\x15RegisterWorkerRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x03 \x01(\t\x12(\n\x07plugins\x18\x04 \x03(\x0b\x32\x17.connectd.v1.PluginInfo\x12+\n\x07storage\x18\x05 \x01(\x0b\x32\x1a.connectd.v1.StorageTopics\x12\x1a\n\x12running_connectors\x18\x06 \x03(\t\x12/\n\rrunning_tasks\x18\x07 \x03(\x0b\x32\x18.connectd.v1.RunningTask\"Q\n\x16RegisterWorkerResponse\x12\x1d\n\x15heartbeat_interval_ms\x18\x01 \x01(\x05\x12\x18\n\x10lease_timeout_ms\x18\x02 \x01(\x05\"S\n\x10HeartbeatRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12\x1a\n\x12\x61pplied_generation\x18\x03 \x01(\x03\"=\n\x11HeartbeatResponse\x12\x12\n\ngeneration\x18\x01 \x01(\x03\x12\x14\n\x0ctopic_resets\x18\x02 \x01(\x03\">\n\x17WatchAssignmentsRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x11\n\tworker_id\x18\x02 \x01(\t\"\xc0\x01\n\x13\x43onnectorAssignment\x12\x0c\n\x04name\x18\x01 \x01(\t\x12<\n\x06\x63onfig\x18\x02 \x03(\x0b\x32,.connectd.v1.ConnectorAssignment.ConfigEntry\x12.\n\x0ctarget_state\x18\x03 \x01(\x0e\x32\x18.connectd.v1.TargetState\x1a-\n\x0b\x43onfigEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xdc\x02\n\x0eTaskAssignment\x12\x1f\n\x02id\x18\x01 \x01(\x0b\x32\x13.connectd.v1.TaskId\x12\x37\n\x06\x63onfig\x18\x02 \x03(\x0b\x32\'.connectd.v1.TaskAssignment.ConfigEntry\x12.\n\x0ctarget_state\x18\x03 \x01(\x0e\x32\x18.connectd.v1.TargetState\x12J\n\x10\x63onnector_config\x18\x04 \x03(\x0b\x32\x30.connectd.v1.TaskAssignment.ConnectorConfigEntry\x12\r\n\x05\x65poch\x18\x05 \x01(\x03\x1a-\n\x0b\x43onfigEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x36\n\x14\x43onnectorConfigEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x90\x01\n\x18WatchAssignmentsResponse\x12\x12\n\ngeneration\x18\x01 \x01(\x03\x12\x34\n\nconnectors\x18\x02 \x03(\x0b\x32 .connectd.v1.ConnectorAssignment\x12*\n\x05tasks\x18\x03 \x03(\x0b\x32\x1b.connectd.v1.TaskAssignment\"8\n\x11LeaveGroupRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x11\n\tworker_id\x18\x02 \x01(\t\"\x14\n\x12LeaveGroupResponse\"x\n\x0cStatusUpdate\x12\x11\n\tconnector\x18\x01 \x01(\t\x12\x11\n\x04task\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12%\n\x05state\x18\x03 \x01(\x0b\x32\x16.connectd.v1.StateInfo\x12\x12\n\ngeneration\x18\x04 \x01(\x03\x42\x07\n\x05_task\"\\\n\x0b\x41\x63tiveTopic\x12\x11\n\tconnector\x18\x01 \x01(\t\x12\r\n\x05topic\x18\x02 \x01(\t\x12\x0c\n\x04task\x18\x03 \x01(\x05\x12\x1d\n\x15\x64iscover_timestamp_ms\x18\x04 \x01(\x03\"\x97\x01\n\x13ReportStatusRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12*\n\x07updates\x18\x03 \x03(\x0b\x32\x19.connectd.v1.StatusUpdate\x12/\n\ractive_topics\x18\x04 \x03(\x0b\x32\x18.connectd.v1.ActiveTopic\"\x16\n\x14ReportStatusResponse\"p\n\nTaskConfig\x12\x33\n\x06\x63onfig\x18\x01 \x03(\x0b\x32#.connectd.v1.TaskConfig.ConfigEntry\x1a-\n\x0b\x43onfigEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"z\n\x18SubmitTaskConfigsRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12\x11\n\tconnector\x18\x03 \x01(\t\x12&\n\x05tasks\x18\x04 \x03(\x0b\x32\x17.connectd.v1.TaskConfig\"\x1b\n\x19SubmitTaskConfigsResponse2\xaa\x04\n\x16GroupMembershipService\x12Y\n\x0eRegisterWorker\x12\".connectd.v1.RegisterWorkerRequest\x1a#.connectd.v1.RegisterWorkerResponse\x12J\n\tHeartbeat\x12\x1d.connectd.v1.HeartbeatRequest\x1a\x1e.connectd.v1.HeartbeatResponse\x12\x61\n\x10WatchAssignments\x12$.connectd.v1.WatchAssignmentsRequest\x1a%.connectd.v1.WatchAssignmentsResponse0\x01\x12M\n\nLeaveGroup\x12\x1e.connectd.v1.LeaveGroupRequest\x1a\x1f.connectd.v1.LeaveGroupResponse\x12S\n\x0cReportStatus\x12 .connectd.v1.ReportStatusRequest\x1a!.connectd.v1.ReportStatusResponse\x12\x62\n\x11SubmitTaskConfigs\x12%.connectd.v1.SubmitTaskConfigsRequest\x1a&.connectd.v1.SubmitTaskConfigsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x63onnectd/v1/membership.proto\x12\x0b\x63onnectd.v1\x1a\x18\x63onnectd/v1/common.proto\"=\n\x0bRunningTask\x12\x1f\n\x02id\x18\x01 \x01(\x0b\x32\x13.connectd.v1.TaskId\x12\r\n\x05\x65poch\x18\x02 \x01(\x03\"\xf1\x01\n\x15RegisterWorkerRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x03 \x01(\t\x12(\n\x07plugins\x18\x04 \x03(\x0b\x32\x17.connectd.v1.PluginInfo\x12+\n\x07storage\x18\x05 \x01(\x0b\x32\x1a.connectd.v1.StorageTopics\x12\x1a\n\x12running_connectors\x18\x06 \x03(\t\x12/\n\rrunning_tasks\x18\x07 \x03(\x0b\x32\x18.connectd.v1.RunningTask\"b\n\x16RegisterWorkerResponse\x12\x1d\n\x15heartbeat_interval_ms\x18\x01 \x01(\x05\x12\x18\n\x10lease_timeout_ms\x18\x02 \x01(\x05\x12\x0f\n\x07session\x18\x03 \x01(\t\"d\n\x10HeartbeatRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12\x1a\n\x12\x61pplied_generation\x18\x03 \x01(\x03\x12\x0f\n\x07session\x18\x04 \x01(\t\"=\n\x11HeartbeatResponse\x12\x12\n\ngeneration\x18\x01 \x01(\x03\x12\x14\n\x0ctopic_resets\x18\x02 \x01(\x03\"O\n\x17WatchAssignmentsRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12\x0f\n\x07session\x18\x03 \x01(\t\"\xc0\x01\n\x13\x43onnectorAssignment\x12\x0c\n\x04name\x18\x01 \x01(\t\x12<\n\x06\x63onfig\x18\x02 \x03(\x0b\x32,.connectd.v1.ConnectorAssignment.ConfigEntry\x12.\n\x0ctarget_state\x18\x03 \x01(\x0e\x32\x18.connectd.v1.TargetState\x1a-\n\x0b\x43onfigEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xdc\x02\n\x0eTaskAssignment\x12\x1f\n\x02id\x18\x01 \x01(\x0b\x32\x13.connectd.v1.TaskId\x12\x37\n\x06\x63onfig\x18\x02 \x03(\x0b\x32\'.connectd.v1.TaskAssignment.ConfigEntry\x12.\n\x0ctarget_state\x18\x03 \x01(\x0e\x32\x18.connectd.v1.TargetState\x12J\n\x10\x63onnector_config\x18\x04 \x03(\x0b\x32\x30.connectd.v1.TaskAssignment.ConnectorConfigEntry\x12\r\n\x05\x65poch\x18\x05 \x01(\x03\x1a-\n\x0b\x43onfigEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x36\n\x14\x43onnectorConfigEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x90\x01\n\x18WatchAssignmentsResponse\x12\x12\n\ngeneration\x18\x01 \x01(\x03\x12\x34\n\nconnectors\x18\x02 \x03(\x0b\x32 .connectd.v1.ConnectorAssignment\x12*\n\x05tasks\x18\x03 \x03(\x0b\x32\x1b.connectd.v1.TaskAssignment\"I\n\x11LeaveGroupRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12\x0f\n\x07session\x18\x03 \x01(\t\"\x14\n\x12LeaveGroupResponse\"x\n\x0cStatusUpdate\x12\x11\n\tconnector\x18\x01 \x01(\t\x12\x11\n\x04task\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12%\n\x05state\x18\x03 \x01(\x0b\x32\x16.connectd.v1.StateInfo\x12\x12\n\ngeneration\x18\x04 \x01(\x03\x42\x07\n\x05_task\"\\\n\x0b\x41\x63tiveTopic\x12\x11\n\tconnector\x18\x01 \x01(\t\x12\r\n\x05topic\x18\x02 \x01(\t\x12\x0c\n\x04task\x18\x03 \x01(\x05\x12\x1d\n\x15\x64iscover_timestamp_ms\x18\x04 \x01(\x03\"\xa8\x01\n\x13ReportStatusRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12*\n\x07updates\x18\x03 \x03(\x0b\x32\x19.connectd.v1.StatusUpdate\x12/\n\ractive_topics\x18\x04 \x03(\x0b\x32\x18.connectd.v1.ActiveTopic\x12\x0f\n\x07session\x18\x05 \x01(\t\"\x16\n\x14ReportStatusResponse\"p\n\nTaskConfig\x12\x33\n\x06\x63onfig\x18\x01 \x03(\x0b\x32#.connectd.v1.TaskConfig.ConfigEntry\x1a-\n\x0b\x43onfigEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x8b\x01\n\x18SubmitTaskConfigsRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x11\n\tworker_id\x18\x02 \x01(\t\x12\x11\n\tconnector\x18\x03 \x01(\t\x12&\n\x05tasks\x18\x04 \x03(\x0b\x32\x17.connectd.v1.TaskConfig\x12\x0f\n\x07session\x18\x05 \x01(\t\"\x1b\n\x19SubmitTaskConfigsResponse2\xaa\x04\n\x16GroupMembershipService\x12Y\n\x0eRegisterWorker\x12\".connectd.v1.RegisterWorkerRequest\x1a#.connectd.v1.RegisterWorkerResponse\x12J\n\tHeartbeat\x12\x1d.connectd.v1.HeartbeatRequest\x1a\x1e.connectd.v1.HeartbeatResponse\x12\x61\n\x10WatchAssignments\x12$.connectd.v1.WatchAssignmentsRequest\x1a%.connectd.v1.WatchAssignmentsResponse0\x01\x12M\n\nLeaveGroup\x12\x1e.connectd.v1.LeaveGroupRequest\x1a\x1f.connectd.v1.LeaveGroupResponse\x12S\n\x0cReportStatus\x12 .connectd.v1.ReportStatusRequest\x1a!.connectd.v1.ReportStatusResponse\x12\x62\n\x11SubmitTaskConfigs\x12%.connectd.v1.SubmitTaskConfigsRequest\x1a&.connectd.v1.SubmitTaskConfigsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -45,45 +45,45 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REGISTERWORKERREQUEST']._serialized_start=135
   _globals['_REGISTERWORKERREQUEST']._serialized_end=376
   _globals['_REGISTERWORKERRESPONSE']._serialized_start=378
-  _globals['_REGISTERWORKERRESPONSE']._serialized_end=459
-  _globals['_HEARTBEATREQUEST']._serialized_start=461
-  _globals['_HEARTBEATREQUEST']._serialized_end=544
-  _globals['_HEARTBEATRESPONSE']._serialized_start=546
-  _globals['_HEARTBEATRESPONSE']._serialized_end=607
-  _globals['_WATCHASSIGNMENTSREQUEST']._serialized_start=609
-  _globals['_WATCHASSIGNMENTSREQUEST']._serialized_end=671
-  _globals['_CONNECTORASSIGNMENT']._serialized_start=674
-  _globals['_CONNECTORASSIGNMENT']._serialized_end=866
-  _globals['_CONNECTORASSIGNMENT_CONFIGENTRY']._serialized_start=821
-  _globals['_CONNECTORASSIGNMENT_CONFIGENTRY']._serialized_end=866
-  _globals['_TASKASSIGNMENT']._serialized_start=869
-  _globals['_TASKASSIGNMENT']._serialized_end=1217
-  _globals['_TASKASSIGNMENT_CONFIGENTRY']._serialized_start=821
-  _globals['_TASKASSIGNMENT_CONFIGENTRY']._serialized_end=866
-  _globals['_TASKASSIGNMENT_CONNECTORCONFIGENTRY']._serialized_start=1163
-  _globals['_TASKASSIGNMENT_CONNECTORCONFIGENTRY']._serialized_end=1217
-  _globals['_WATCHASSIGNMENTSRESPONSE']._serialized_start=1220
-  _globals['_WATCHASSIGNMENTSRESPONSE']._serialized_end=1364
-  _globals['_LEAVEGROUPREQUEST']._serialized_start=1366
-  _globals['_LEAVEGROUPREQUEST']._serialized_end=1422
-  _globals['_LEAVEGROUPRESPONSE']._serialized_start=1424
-  _globals['_LEAVEGROUPRESPONSE']._serialized_end=1444
-  _globals['_STATUSUPDATE']._serialized_start=1446
-  _globals['_STATUSUPDATE']._serialized_end=1566
-  _globals['_ACTIVETOPIC']._serialized_start=1568
-  _globals['_ACTIVETOPIC']._serialized_end=1660
-  _globals['_REPORTSTATUSREQUEST']._serialized_start=1663
-  _globals['_REPORTSTATUSREQUEST']._serialized_end=1814
-  _globals['_REPORTSTATUSRESPONSE']._serialized_start=1816
-  _globals['_REPORTSTATUSRESPONSE']._serialized_end=1838
-  _globals['_TASKCONFIG']._serialized_start=1840
-  _globals['_TASKCONFIG']._serialized_end=1952
-  _globals['_TASKCONFIG_CONFIGENTRY']._serialized_start=821
-  _globals['_TASKCONFIG_CONFIGENTRY']._serialized_end=866
-  _globals['_SUBMITTASKCONFIGSREQUEST']._serialized_start=1954
-  _globals['_SUBMITTASKCONFIGSREQUEST']._serialized_end=2076
-  _globals['_SUBMITTASKCONFIGSRESPONSE']._serialized_start=2078
-  _globals['_SUBMITTASKCONFIGSRESPONSE']._serialized_end=2105
-  _globals['_GROUPMEMBERSHIPSERVICE']._serialized_start=2108
-  _globals['_GROUPMEMBERSHIPSERVICE']._serialized_end=2662
+  _globals['_REGISTERWORKERRESPONSE']._serialized_end=476
+  _globals['_HEARTBEATREQUEST']._serialized_start=478
+  _globals['_HEARTBEATREQUEST']._serialized_end=578
+  _globals['_HEARTBEATRESPONSE']._serialized_start=580
+  _globals['_HEARTBEATRESPONSE']._serialized_end=641
+  _globals['_WATCHASSIGNMENTSREQUEST']._serialized_start=643
+  _globals['_WATCHASSIGNMENTSREQUEST']._serialized_end=722
+  _globals['_CONNECTORASSIGNMENT']._serialized_start=725
+  _globals['_CONNECTORASSIGNMENT']._serialized_end=917
+  _globals['_CONNECTORASSIGNMENT_CONFIGENTRY']._serialized_start=872
+  _globals['_CONNECTORASSIGNMENT_CONFIGENTRY']._serialized_end=917
+  _globals['_TASKASSIGNMENT']._serialized_start=920
+  _globals['_TASKASSIGNMENT']._serialized_end=1268
+  _globals['_TASKASSIGNMENT_CONFIGENTRY']._serialized_start=872
+  _globals['_TASKASSIGNMENT_CONFIGENTRY']._serialized_end=917
+  _globals['_TASKASSIGNMENT_CONNECTORCONFIGENTRY']._serialized_start=1214
+  _globals['_TASKASSIGNMENT_CONNECTORCONFIGENTRY']._serialized_end=1268
+  _globals['_WATCHASSIGNMENTSRESPONSE']._serialized_start=1271
+  _globals['_WATCHASSIGNMENTSRESPONSE']._serialized_end=1415
+  _globals['_LEAVEGROUPREQUEST']._serialized_start=1417
+  _globals['_LEAVEGROUPREQUEST']._serialized_end=1490
+  _globals['_LEAVEGROUPRESPONSE']._serialized_start=1492
+  _globals['_LEAVEGROUPRESPONSE']._serialized_end=1512
+  _globals['_STATUSUPDATE']._serialized_start=1514
+  _globals['_STATUSUPDATE']._serialized_end=1634
+  _globals['_ACTIVETOPIC']._serialized_start=1636
+  _globals['_ACTIVETOPIC']._serialized_end=1728
+  _globals['_REPORTSTATUSREQUEST']._serialized_start=1731
+  _globals['_REPORTSTATUSREQUEST']._serialized_end=1899
+  _globals['_REPORTSTATUSRESPONSE']._serialized_start=1901
+  _globals['_REPORTSTATUSRESPONSE']._serialized_end=1923
+  _globals['_TASKCONFIG']._serialized_start=1925
+  _globals['_TASKCONFIG']._serialized_end=2037
+  _globals['_TASKCONFIG_CONFIGENTRY']._serialized_start=872
+  _globals['_TASKCONFIG_CONFIGENTRY']._serialized_end=917
+  _globals['_SUBMITTASKCONFIGSREQUEST']._serialized_start=2040
+  _globals['_SUBMITTASKCONFIGSREQUEST']._serialized_end=2179
+  _globals['_SUBMITTASKCONFIGSRESPONSE']._serialized_start=2181
+  _globals['_SUBMITTASKCONFIGSRESPONSE']._serialized_end=2208
+  _globals['_GROUPMEMBERSHIPSERVICE']._serialized_start=2211
+  _globals['_GROUPMEMBERSHIPSERVICE']._serialized_end=2765
 # @@protoc_insertion_point(module_scope)

@@ -34,22 +34,26 @@ class RegisterWorkerRequest(_message.Message):
     def __init__(self, group_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., address: _Optional[str] = ..., plugins: _Optional[_Iterable[_Union[_common_pb2.PluginInfo, _Mapping]]] = ..., storage: _Optional[_Union[_common_pb2.StorageTopics, _Mapping]] = ..., running_connectors: _Optional[_Iterable[str]] = ..., running_tasks: _Optional[_Iterable[_Union[RunningTask, _Mapping]]] = ...) -> None: ...
 
 class RegisterWorkerResponse(_message.Message):
-    __slots__ = ("heartbeat_interval_ms", "lease_timeout_ms")
+    __slots__ = ("heartbeat_interval_ms", "lease_timeout_ms", "session")
     HEARTBEAT_INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
     LEASE_TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
+    SESSION_FIELD_NUMBER: _ClassVar[int]
     heartbeat_interval_ms: int
     lease_timeout_ms: int
-    def __init__(self, heartbeat_interval_ms: _Optional[int] = ..., lease_timeout_ms: _Optional[int] = ...) -> None: ...
+    session: str
+    def __init__(self, heartbeat_interval_ms: _Optional[int] = ..., lease_timeout_ms: _Optional[int] = ..., session: _Optional[str] = ...) -> None: ...
 
 class HeartbeatRequest(_message.Message):
-    __slots__ = ("group_id", "worker_id", "applied_generation")
+    __slots__ = ("group_id", "worker_id", "applied_generation", "session")
     GROUP_ID_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     APPLIED_GENERATION_FIELD_NUMBER: _ClassVar[int]
+    SESSION_FIELD_NUMBER: _ClassVar[int]
     group_id: str
     worker_id: str
     applied_generation: int
-    def __init__(self, group_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., applied_generation: _Optional[int] = ...) -> None: ...
+    session: str
+    def __init__(self, group_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., applied_generation: _Optional[int] = ..., session: _Optional[str] = ...) -> None: ...
 
 class HeartbeatResponse(_message.Message):
     __slots__ = ("generation", "topic_resets")
@@ -60,12 +64,14 @@ class HeartbeatResponse(_message.Message):
     def __init__(self, generation: _Optional[int] = ..., topic_resets: _Optional[int] = ...) -> None: ...
 
 class WatchAssignmentsRequest(_message.Message):
-    __slots__ = ("group_id", "worker_id")
+    __slots__ = ("group_id", "worker_id", "session")
     GROUP_ID_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_FIELD_NUMBER: _ClassVar[int]
     group_id: str
     worker_id: str
-    def __init__(self, group_id: _Optional[str] = ..., worker_id: _Optional[str] = ...) -> None: ...
+    session: str
+    def __init__(self, group_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., session: _Optional[str] = ...) -> None: ...
 
 class ConnectorAssignment(_message.Message):
     __slots__ = ("name", "config", "target_state")
@@ -123,12 +129,14 @@ class WatchAssignmentsResponse(_message.Message):
     def __init__(self, generation: _Optional[int] = ..., connectors: _Optional[_Iterable[_Union[ConnectorAssignment, _Mapping]]] = ..., tasks: _Optional[_Iterable[_Union[TaskAssignment, _Mapping]]] = ...) -> None: ...
 
 class LeaveGroupRequest(_message.Message):
-    __slots__ = ("group_id", "worker_id")
+    __slots__ = ("group_id", "worker_id", "session")
     GROUP_ID_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_FIELD_NUMBER: _ClassVar[int]
     group_id: str
     worker_id: str
-    def __init__(self, group_id: _Optional[str] = ..., worker_id: _Optional[str] = ...) -> None: ...
+    session: str
+    def __init__(self, group_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., session: _Optional[str] = ...) -> None: ...
 
 class LeaveGroupResponse(_message.Message):
     __slots__ = ()
@@ -159,16 +167,18 @@ class ActiveTopic(_message.Message):
     def __init__(self, connector: _Optional[str] = ..., topic: _Optional[str] = ..., task: _Optional[int] = ..., discover_timestamp_ms: _Optional[int] = ...) -> None: ...
 
 class ReportStatusRequest(_message.Message):
-    __slots__ = ("group_id", "worker_id", "updates", "active_topics")
+    __slots__ = ("group_id", "worker_id", "updates", "active_topics", "session")
     GROUP_ID_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     UPDATES_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_TOPICS_FIELD_NUMBER: _ClassVar[int]
+    SESSION_FIELD_NUMBER: _ClassVar[int]
     group_id: str
     worker_id: str
     updates: _containers.RepeatedCompositeFieldContainer[StatusUpdate]
     active_topics: _containers.RepeatedCompositeFieldContainer[ActiveTopic]
-    def __init__(self, group_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., updates: _Optional[_Iterable[_Union[StatusUpdate, _Mapping]]] = ..., active_topics: _Optional[_Iterable[_Union[ActiveTopic, _Mapping]]] = ...) -> None: ...
+    session: str
+    def __init__(self, group_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., updates: _Optional[_Iterable[_Union[StatusUpdate, _Mapping]]] = ..., active_topics: _Optional[_Iterable[_Union[ActiveTopic, _Mapping]]] = ..., session: _Optional[str] = ...) -> None: ...
 
 class ReportStatusResponse(_message.Message):
     __slots__ = ()
@@ -188,16 +198,18 @@ class TaskConfig(_message.Message):
     def __init__(self, config: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class SubmitTaskConfigsRequest(_message.Message):
-    __slots__ = ("group_id", "worker_id", "connector", "tasks")
+    __slots__ = ("group_id", "worker_id", "connector", "tasks", "session")
     GROUP_ID_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     CONNECTOR_FIELD_NUMBER: _ClassVar[int]
     TASKS_FIELD_NUMBER: _ClassVar[int]
+    SESSION_FIELD_NUMBER: _ClassVar[int]
     group_id: str
     worker_id: str
     connector: str
     tasks: _containers.RepeatedCompositeFieldContainer[TaskConfig]
-    def __init__(self, group_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., connector: _Optional[str] = ..., tasks: _Optional[_Iterable[_Union[TaskConfig, _Mapping]]] = ...) -> None: ...
+    session: str
+    def __init__(self, group_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., connector: _Optional[str] = ..., tasks: _Optional[_Iterable[_Union[TaskConfig, _Mapping]]] = ..., session: _Optional[str] = ...) -> None: ...
 
 class SubmitTaskConfigsResponse(_message.Message):
     __slots__ = ()

@@ -101,7 +101,7 @@ class GroupMembershipServiceServicer:
 
     def ReportStatus(self, request, context):
         """Records state transitions of connectors and tasks the worker runs; reports about instances it
-        does not hold (moved on, or never its own) are dropped.
+        no longer holds (moved on) are dropped, about instances it never had refused.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -36,6 +36,7 @@ from connectd.v1 import connectors_pb2 as pb
 from services import convert
 from services.grpc_support import domain_error_from, open_channel
 from services.health_probe import grpc_health_probe
+from services.security.grpc_credentials import GrpcSecurity
 
 T = TypeVar("T")
 
@@ -43,10 +44,10 @@ T = TypeVar("T")
 class CoordinatorChannel:
     """One channel to the coordinator and a deadline for every call on it."""
 
-    def __init__(self, address: str, timeout_s: float) -> None:
+    def __init__(self, address: str, security: GrpcSecurity, timeout_s: float) -> None:
         self.address = address
         self.timeout = timeout_s
-        self.channel = open_channel(address)
+        self.channel = open_channel(address, security)
 
     def call(self, method: Callable[..., T], request: Any) -> T:
         try:
@@ -59,8 +60,8 @@ class CoordinatorChannel:
 
 
 class _CoordinatorStub(CoordinatorChannel):
-    def __init__(self, address: str, timeout_s: float) -> None:
-        super().__init__(address, timeout_s)
+    def __init__(self, address: str, security: GrpcSecurity, timeout_s: float) -> None:
+        super().__init__(address, security, timeout_s)
         self.stub = connectors_pb2_grpc.ConnectorServiceStub(self.channel)
         self.admin = cluster_admin_pb2_grpc.ClusterAdminServiceStub(self.channel)
 
@@ -121,11 +122,13 @@ class CoordinatorControl(LoggerAdmin):
         topic_tracking: TopicTrackingSettings | None = None,
         offsets: ConnectorOffsetsManager | None = None,
         health: HealthCheck | None = None,
+        *,
+        security: GrpcSecurity,
     ) -> None:
-        self._rpc = _CoordinatorStub(address, timeout_s)
+        self._rpc = _CoordinatorStub(address, security, timeout_s)
         self._shared_statuses = SharedCall(self._list_statuses)
         # /health: the roles the gateway depends on answer their gRPC health checks.
-        self._health = health or HealthCheck(grpc_health_probe({"coordinator": address}))
+        self._health = health or HealthCheck(grpc_health_probe({"coordinator": address}, security))
         self.group_id = group_id
         self._server_info = server_info
         # The gateway's own topic.tracking.* configs decide the topics endpoints' 403s, as in Kafka.

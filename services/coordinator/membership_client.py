@@ -21,14 +21,24 @@ from connectd.v1 import membership_pb2_grpc
 from services import convert
 from services.coordinator.client import CoordinatorChannel
 from services.grpc_support import domain_error_from
+from services.security.grpc_credentials import GrpcSecurity
 
 
 class GrpcCoordinatorPort:
-    def __init__(self, address: str, group_id: str, worker_id: str, timeout_s: float = 10.0) -> None:
-        self._rpc = CoordinatorChannel(address, timeout_s)
+    def __init__(
+        self, address: str, group_id: str, worker_id: str, security: GrpcSecurity, timeout_s: float = 10.0
+    ) -> None:
+        self._rpc = CoordinatorChannel(address, security, timeout_s)
         self._stub = membership_pb2_grpc.GroupMembershipServiceStub(self._rpc.channel)
         self.group_id = group_id
         self.worker_id = worker_id
+        # The session of the latest registration, presented by every other call.
+        self._session = ""
+
+    @property
+    def session(self) -> str:
+        """The session of the latest registration ("" before the first)."""
+        return self._session
 
     def close(self) -> None:
         self._rpc.close()
@@ -46,23 +56,30 @@ class GrpcCoordinatorPort:
             ],
         )
         response = self._rpc.call(self._stub.RegisterWorker, request)
+        self._session = response.session
         return RegistrationResult(response.heartbeat_interval_ms, response.lease_timeout_ms)
 
     def heartbeat(self, applied_generation: int) -> HeartbeatResult:
         request = pb.HeartbeatRequest(
-            group_id=self.group_id, worker_id=self.worker_id, applied_generation=applied_generation
+            group_id=self.group_id,
+            worker_id=self.worker_id,
+            applied_generation=applied_generation,
+            session=self._session,
         )
         response = self._rpc.call(self._stub.Heartbeat, request)
         return HeartbeatResult(response.generation, response.topic_resets)
 
     def leave(self) -> None:
         self._rpc.call(
-            self._stub.LeaveGroup, pb.LeaveGroupRequest(group_id=self.group_id, worker_id=self.worker_id)
+            self._stub.LeaveGroup,
+            pb.LeaveGroupRequest(group_id=self.group_id, worker_id=self.worker_id, session=self._session),
         )
 
     def watch(self) -> Iterator[MemberAssignment]:
         """Assignments as the coordinator pushes them; raises a domain error when the stream breaks."""
-        request = pb.WatchAssignmentsRequest(group_id=self.group_id, worker_id=self.worker_id)
+        request = pb.WatchAssignmentsRequest(
+            group_id=self.group_id, worker_id=self.worker_id, session=self._session
+        )
         # No deadline: the stream lives as long as the membership; breaks surface as errors.
         stream = self._stub.WatchAssignments(request)
         try:
@@ -80,6 +97,7 @@ class GrpcCoordinatorPort:
             worker_id=self.worker_id,
             updates=[convert.status_update_to_pb(u) for u in updates],
             active_topics=[convert.active_topic_to_pb(t) for t in topics],
+            session=self._session,
         )
         self._rpc.call(self._stub.ReportStatus, request)
 
@@ -89,5 +107,6 @@ class GrpcCoordinatorPort:
             worker_id=self.worker_id,
             connector=connector,
             tasks=[pb.TaskConfig(config=dict(c)) for c in configs],
+            session=self._session,
         )
         self._rpc.call(self._stub.SubmitTaskConfigs, request)

@@ -24,7 +24,7 @@ class GroupMembershipServicer(membership_pb2_grpc.GroupMembershipServiceServicer
         self._stopping = stopping or threading.Event()
 
     def RegisterWorker(self, request: Any, context: grpc.ServicerContext) -> Any:
-        settings = self._core.register(
+        admission = self._core.register(
             request.group_id,
             request.worker_id,
             request.address,
@@ -33,12 +33,17 @@ class GroupMembershipServicer(membership_pb2_grpc.GroupMembershipServiceServicer
             list(request.running_connectors),
             {convert.task_id_from_pb(t.id): t.epoch for t in request.running_tasks},
         )
+        settings = admission.settings
         return pb.RegisterWorkerResponse(
-            heartbeat_interval_ms=settings.heartbeat_interval_ms, lease_timeout_ms=settings.lease_timeout_ms
+            heartbeat_interval_ms=settings.heartbeat_interval_ms,
+            lease_timeout_ms=settings.lease_timeout_ms,
+            session=admission.session,
         )
 
     def Heartbeat(self, request: Any, context: grpc.ServicerContext) -> Any:
-        generation = self._core.heartbeat(request.group_id, request.worker_id, request.applied_generation)
+        generation = self._core.heartbeat(
+            request.group_id, request.worker_id, request.session, request.applied_generation
+        )
         topic_resets = self._core.group(request.group_id).active_topics.resets
         return pb.HeartbeatResponse(generation=generation, topic_resets=topic_resets)
 
@@ -46,20 +51,21 @@ class GroupMembershipServicer(membership_pb2_grpc.GroupMembershipServiceServicer
         last: int | None = None
         while context.is_active() and not self._stopping.is_set():
             assignment = self._core.next_assignment(
-                request.group_id, request.worker_id, last, WATCH_POLL_SECONDS
+                request.group_id, request.worker_id, request.session, last, WATCH_POLL_SECONDS
             )
             if assignment is not None:
                 last = assignment.generation
                 yield convert.assignment_to_pb(assignment)
 
     def LeaveGroup(self, request: Any, context: grpc.ServicerContext) -> Any:
-        self._core.leave(request.group_id, request.worker_id)
+        self._core.leave(request.group_id, request.worker_id, request.session)
         return pb.LeaveGroupResponse()
 
     def ReportStatus(self, request: Any, context: grpc.ServicerContext) -> Any:
         self._core.report_status(
             request.group_id,
             request.worker_id,
+            request.session,
             [convert.status_update_from_pb(u) for u in request.updates],
             [convert.active_topic_from_pb(t) for t in request.active_topics],
         )
@@ -67,6 +73,10 @@ class GroupMembershipServicer(membership_pb2_grpc.GroupMembershipServiceServicer
 
     def SubmitTaskConfigs(self, request: Any, context: grpc.ServicerContext) -> Any:
         self._core.submit_task_configs(
-            request.group_id, request.worker_id, request.connector, [dict(t.config) for t in request.tasks]
+            request.group_id,
+            request.worker_id,
+            request.session,
+            request.connector,
+            [dict(t.config) for t in request.tasks],
         )
         return pb.SubmitTaskConfigsResponse()

@@ -34,6 +34,7 @@ from services.coordinator.admin_servicer import ClusterAdminServicer
 from services.coordinator.connectors_servicer import ConnectorServicer
 from services.coordinator.membership_servicer import GroupMembershipServicer
 from services.grpc_support import GrpcServer, domain_error_from, open_channel
+from services.security.grpc_credentials import GrpcSecurity
 
 log = logging.getLogger("connectd.coordinator")
 
@@ -46,7 +47,8 @@ MAX_THREADS = 1024
 class WorkerClients:
     """The coordinator's calls on workers, over gRPC (one cached channel per worker address)."""
 
-    def __init__(self, timeout_s: float) -> None:
+    def __init__(self, security: GrpcSecurity, timeout_s: float) -> None:
+        self._security = security
         self._timeout = timeout_s
         self._lock = threading.Lock()
         self._channels: dict[str, grpc.Channel] = {}
@@ -55,7 +57,7 @@ class WorkerClients:
         with self._lock:
             channel = self._channels.get(address)
             if channel is None:
-                channel = self._channels[address] = open_channel(address)
+                channel = self._channels[address] = open_channel(address, self._security)
         stub = worker_pb2_grpc.WorkerServiceStub(channel)
         try:
             return getattr(stub, method)(request, timeout=self._timeout)
@@ -125,13 +127,14 @@ def group_settings(config: WorkerConfig) -> GroupSettings:
     )
 
 
-def serve_coordinator(config: WorkerConfig, stop: threading.Event) -> int:
+def serve_coordinator(config: WorkerConfig, security: GrpcSecurity, stop: threading.Event) -> int:
     """Run until ``stop`` is set. Raises PortInUseError for a taken port."""
-    workers = WorkerClients(int(config["request.timeout.ms"]) / 1000)
+    workers = WorkerClients(security, int(config["request.timeout.ms"]) / 1000)
     core = Coordinator(kafka_store_factory(config), workers, group_settings(config))
     server = GrpcServer(
-        config["grpc.host"],
+        config.grpc_host,
         config.grpc_listen_port("coordinator"),
+        security=security,
         max_workers=MAX_THREADS,
         role="coordinator",
     )
@@ -149,7 +152,7 @@ def serve_coordinator(config: WorkerConfig, stop: threading.Event) -> int:
     ):  # fmt: skip
         server.add(register, servicer, module.DESCRIPTOR.services_by_name[service].full_name)
     server.start()
-    log.info("coordinator listening for gRPC on %s:%d", config["grpc.host"], server.port)
+    log.info("coordinator listening for gRPC on %s:%d (%s)", server.host, server.port, security.describe())
     tick_seconds = min(0.2, int(config["heartbeat.interval.ms"]) / 2000)
     try:
         while not stop.wait(tick_seconds):

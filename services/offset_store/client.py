@@ -15,6 +15,7 @@ from connectd.v1 import offset_store_pb2 as pb
 from connectd.v1 import offset_store_pb2_grpc
 from services import convert
 from services.grpc_support import domain_error_from, open_channel
+from services.security.grpc_credentials import GrpcSecurity
 
 T = TypeVar("T")
 
@@ -46,11 +47,13 @@ def claim_from_pb(claim: pb.TaskClaim) -> TaskClaim:
 
 
 class GrpcOffsetStore:
-    def __init__(self, address: str, topic: pb.OffsetTopic, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, address: str, topic: pb.OffsetTopic, security: GrpcSecurity, timeout_s: float = 10.0
+    ) -> None:
         self.address = address
         self._topic = topic
         self._timeout = timeout_s
-        self._channel = open_channel(address)
+        self._channel = open_channel(address, security)
         self._stub = offset_store_pb2_grpc.OffsetStoreServiceStub(self._channel)
 
     def _call(self, method: Callable[..., T], request: Any) -> T:
@@ -93,17 +96,25 @@ class GrpcOffsetStore:
         self._channel.close()
 
 
-def remote_offsets(address: str, topic: pb.OffsetTopic, timeout_s: float = 10.0) -> BufferedOffsetBackend:
+def remote_offsets(
+    address: str, topic: pb.OffsetTopic, security: GrpcSecurity, timeout_s: float = 10.0
+) -> BufferedOffsetBackend:
     """A worker's offset backend over the offset store at ``address``."""
-    return BufferedOffsetBackend(GrpcOffsetStore(address, topic, timeout_s), f"offset store at {address}")
+    return BufferedOffsetBackend(
+        GrpcOffsetStore(address, topic, security, timeout_s), f"offset store at {address}"
+    )
 
 
 def admin_offsets(
-    address: str, topic: pb.OffsetTopic, timeout_s: float = 10.0, read_patience_s: float = 60.0
+    address: str,
+    topic: pb.OffsetTopic,
+    security: GrpcSecurity,
+    timeout_s: float = 10.0,
+    read_patience_s: float = 60.0,
 ) -> AdminOffsets:
     """The gateway's view for the REST offsets API: writes answered once durable, never buffered."""
     return AdminOffsets(
-        GrpcOffsetStore(address, topic, timeout_s),
+        GrpcOffsetStore(address, topic, security, timeout_s),
         f"offset store at {address}",
         read_patience_s=read_patience_s,
     )

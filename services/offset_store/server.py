@@ -20,6 +20,7 @@ from connectd.v1 import offset_store_pb2 as pb
 from connectd.v1 import offset_store_pb2_grpc
 from services.grpc_support import GrpcServer
 from services.offset_store.client import claim_from_pb
+from services.security.grpc_credentials import GrpcSecurity
 
 log = logging.getLogger("connectd.offset_store")
 
@@ -148,16 +149,18 @@ class OffsetStoreServicer(offset_store_pb2_grpc.OffsetStoreServiceServicer):
         return pb.ResetOffsetsResponse()
 
 
-def serve_offset_store(config: WorkerConfig, stop: threading.Event) -> int:
+def serve_offset_store(config: WorkerConfig, security: GrpcSecurity, stop: threading.Event) -> int:
     backends = OffsetBackends(config)
-    server = GrpcServer(config["grpc.host"], config.grpc_listen_port("offset-store"), role="offset-store")
+    server = GrpcServer(
+        config.grpc_host, config.grpc_listen_port("offset-store"), security=security, role="offset-store"
+    )
     server.add(
         offset_store_pb2_grpc.add_OffsetStoreServiceServicer_to_server,
         OffsetStoreServicer(backends),
         pb.DESCRIPTOR.services_by_name["OffsetStoreService"].full_name,
     )
     server.start()
-    log.info("offset store listening for gRPC on %s:%d", config["grpc.host"], server.port)
+    log.info("offset store listening for gRPC on %s:%d (%s)", server.host, server.port, security.describe())
     try:
         stop.wait()
     finally:

@@ -13,6 +13,7 @@ import datetime
 import ipaddress
 import os
 import secrets
+import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,10 +119,11 @@ def _pem(certificate: x509.Certificate) -> bytes:
 
 
 def make_cluster_certs(directory: Path, hosts: Sequence[str] = ()) -> ClusterCerts:
-    """A new CA in ``directory``, a certificate per role valid for ``hosts`` (and localhost), a token and
-    ``secure.properties``. Existing files of the same names are replaced."""
+    """A new CA in ``directory``, a certificate per role valid for ``hosts`` (and localhost, and this
+    machine's name: a role bound to every interface advertises it), a token and ``secure.properties``.
+    Existing files of the same names are replaced."""
     directory.mkdir(parents=True, exist_ok=True)
-    all_hosts = [*DEFAULT_HOSTS, *hosts]
+    all_hosts = [*DEFAULT_HOSTS, socket.gethostname(), *hosts]
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = _name("connectd local CA")
     ca_cert = _issue(ca_name, ca_key, ca_name, ca_key, ca=True)

@@ -26,6 +26,7 @@ from services.coordinator.membership_client import GrpcCoordinatorPort
 from services.group_rest import GroupRestApi
 from services.grpc_support import GrpcServer
 from services.offset_store.client import offset_topic, remote_offsets
+from services.security.grpc_credentials import GrpcSecurity
 from services.worker.admin_rpcs import WorkerAdminRpcs
 
 log = logging.getLogger("connectd.worker")
@@ -99,7 +100,7 @@ def _required(config: WorkerConfig, *keys: str) -> None:
         raise WorkerStartupError(f"distributed mode requires {', '.join(missing)}")
 
 
-def serve_worker(config: WorkerConfig, stop: threading.Event) -> int:
+def serve_worker(config: WorkerConfig, security: GrpcSecurity, stop: threading.Event) -> int:
     _required(
         config,
         "group.id",
@@ -111,8 +112,8 @@ def serve_worker(config: WorkerConfig, stop: threading.Event) -> int:
     group_id = config["group.id"]
     timeout = int(config["request.timeout.ms"]) / 1000
     # The REST listener first: a port another worker of this node holds is a one-line error at once.
-    rest = GroupRestApi(config)
-    server = GrpcServer(config["grpc.host"], config.grpc_listen_port("worker"), role="worker")
+    rest = GroupRestApi(config, security)
+    server = GrpcServer(config.grpc_host, config.grpc_listen_port("worker"), security=security, role="worker")
     # Named as Kafka names its workers: by the advertised REST address (statuses show it).
     worker_id = config.advertised_host_port
     address = f"{config.grpc_advertised_host()}:{server.port}"
@@ -120,9 +121,11 @@ def serve_worker(config: WorkerConfig, stop: threading.Event) -> int:
         config["config.storage.topic"], config["offset.storage.topic"], config["status.storage.topic"]
     )
     registry = PluginRegistry.discover(config["plugin.path"] or [])
-    offsets = remote_offsets(config["offset.store.address"], offset_topic(config), timeout_s=timeout)
+    offsets = remote_offsets(
+        config["offset.store.address"], offset_topic(config), security, timeout_s=timeout
+    )
     offsets.start()
-    port = GrpcCoordinatorPort(config["coordinator.address"], group_id, worker_id, timeout)
+    port = GrpcCoordinatorPort(config["coordinator.address"], group_id, worker_id, security, timeout)
     plugins = list_plugins(registry, connectors_only=False)
 
     def registration() -> Registration:
@@ -145,7 +148,8 @@ def serve_worker(config: WorkerConfig, stop: threading.Event) -> int:
     reporter.start()
     membership.start()
     rest.start()
-    log.info("worker %s of group %s: gRPC on %s, REST on %s", worker_id, group_id, address, rest.listener)
+    log.info("worker %s of group %s: gRPC on %s (%s), REST on %s", worker_id, group_id, address,
+             security.describe(), rest.listener)  # fmt: skip
     try:
         while not stop.wait(0.2):
             if membership.wait_stopped(0):

@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import grpc
-
 from connectd.v1 import cluster_admin_pb2, cluster_admin_pb2_grpc, worker_pb2, worker_pb2_grpc
 from services.cluster_launcher import LocalCluster, RoleProcess
+from services.grpc_support import open_channel
+from services.security.grpc_credentials import PLAINTEXT
 from tests.integration.standalone_harness import http_request
 
 # Short leases and delays so failover happens within seconds; tansu needs short consumer sessions.
@@ -34,11 +34,16 @@ def running_cluster(
     group_id: str,
     workers: int = 1,
     settings: Mapping[str, str] = FAST,
+    secure: bool = False,
 ) -> Iterator[LocalCluster]:
-    """A started LocalCluster (the FAST settings unless told otherwise); every process stopped (by
-    pid) on exit."""
+    """A started LocalCluster (the FAST settings unless told otherwise; ``secure``: mutual TLS and the
+    cluster token between roles); every process stopped (by pid) on exit."""
     local = LocalCluster(
-        workdir, group_id=group_id, bootstrap_servers=bootstrap_servers, settings=dict(settings)
+        workdir,
+        group_id=group_id,
+        bootstrap_servers=bootstrap_servers,
+        settings=dict(settings),
+        secure=secure,
     )
     try:
         yield local.start(workers=workers)
@@ -50,13 +55,13 @@ def running_cluster(
 
 
 def rest(cluster: LocalCluster, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    return http_request(cluster.rest_url, method, path, body)
+    return http_request(cluster.rest_url, method, path, body, context=cluster.rest_ssl_context)
 
 
 def describe_group(cluster: LocalCluster) -> dict[str, set[str]]:
     """worker id -> the connectors and tasks the coordinator assigned it (tasks as 'name-n')."""
     assert cluster.coordinator is not None
-    with grpc.insecure_channel(f"127.0.0.1:{cluster.coordinator.port}") as channel:
+    with open_channel(f"127.0.0.1:{cluster.coordinator.port}", cluster.security) as channel:
         stub = cluster_admin_pb2_grpc.ClusterAdminServiceStub(channel)
         response = stub.DescribeGroup(
             cluster_admin_pb2.DescribeGroupRequest(group_id=cluster.group_id), timeout=10
@@ -67,8 +72,9 @@ def describe_group(cluster: LocalCluster) -> dict[str, set[str]]:
     }
 
 
-def task_starts(worker: RoleProcess) -> dict[str, int]:
-    with grpc.insecure_channel(f"127.0.0.1:{worker.port}") as channel:
+def task_starts(worker: RoleProcess, cluster: LocalCluster | None = None) -> dict[str, int]:
+    security = cluster.security if cluster is not None else PLAINTEXT
+    with open_channel(f"127.0.0.1:{worker.port}", security) as channel:
         stub = worker_pb2_grpc.WorkerServiceStub(channel)
         response = stub.DescribeTasks(worker_pb2.DescribeTasksRequest(), timeout=10)
     return {f"{t.id.connector}-{t.id.task}": t.start_count for t in response.tasks}

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -17,8 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from connectd.embedded_broker import free_port
 from tests.integration.connect_modes import FAST_SETTINGS, file_sink_config, file_source_config
@@ -269,3 +272,44 @@ def test_ctrl_c_stops_in_order_with_no_error_and_every_offset_committed(
     finally:
         consumer.close()
     assert committed == len(lines), f"expected the sink's committed offset {len(lines)}, saw {committed}"
+
+
+def test_secure_starts_every_role_with_mutual_tls_and_the_token(launch: Any, unique_name: str) -> None:
+    launcher = launch("--secure")
+    out = launcher.output()
+    certs = launcher.workdir / "roles" / "certs"
+    assert f"CA, certificates and token in {certs}" in out, f"expected where the certificates are:\n{out}"
+    for name in ("ca.pem", "cluster.token", "secure.properties", "worker.keystore.pem"):
+        assert (certs / name).exists(), f"expected {name} in {certs}"
+    url = re.search(r"^REST API: (\S+)", out, re.M)
+    assert url, out
+    # HTTPS when this build's REST serves TLS (and curl is told how to trust it); else the launcher says so.
+    https = url.group(1).startswith("https://")
+    assert (
+        (f"curl --cacert {certs / 'ca.pem'} https://localhost:" in out)
+        if https
+        else "note: REST answered" in out
+    )
+    context = ssl.create_default_context(cafile=str(certs / "ca.pem")) if https else None
+    name = f"{unique_name}-idle"
+    body = {"name": name, "config": {"connector.class": IDLE, "tasks.max": "2"}}
+    code, created = http_request(url.group(1), "POST", "/connectors", body, context=context)
+    assert code == 201, f"creating {name}: expected 201, saw {code} {created}"
+    wait_for(
+        lambda: (
+            (r := http_request(url.group(1), "GET", f"/connectors/{name}/status", None, context=context))[0]
+            == 200
+            and [t["state"] for t in r[1]["tasks"]] == ["RUNNING", "RUNNING"]
+        ),
+        30,
+        f"{name}'s 2 tasks RUNNING",
+    )
+    logs = launcher.logs()
+    for role in ("coordinator.log", "offset-store.log", "worker-1.log", "worker-2.log"):
+        assert "TLS (client certificates required), cluster token required" in logs[role], (
+            f"expected {role} to say it requires client certificates and the token:\n{logs[role][-2000:]}"
+        )
+    port = int(re.search(r"^coordinator\s+pid \d+\s+port (\d+)", out, re.M).group(1))  # type: ignore[union-attr]
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel, pytest.raises(grpc.RpcError) as refused:
+        health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
+    assert refused.value.code() is grpc.StatusCode.UNAVAILABLE, "a plaintext client reached the coordinator"

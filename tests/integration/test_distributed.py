@@ -138,8 +138,14 @@ def test_mismatched_storage_topics_are_refused(cluster: LocalCluster) -> None:
     code = worker.process.wait(60)
     log = worker.log_tail(10)
     assert code != 0, f"expected the mismatched worker to exit with an error, it exited {code}"
-    assert "offset.storage.topic='some-other-offsets'" in log and f"{cluster.group_id}-offsets" in log, (
-        f"expected both topic names in the refusal, saw:\n{log}"
+    # The worker learns which of its keys differ, never the group's topic (issue 13: a rogue used to
+    # read it from the refusal); the coordinator's log names both for the operator.
+    assert "offset.storage.topic='some-other-offsets' differs" in log, f"expected its key named, saw:\n{log}"
+    assert f"{cluster.group_id}-offsets" not in log, f"the refusal names the group's topic:\n{log}"
+    assert cluster.coordinator is not None
+    coordinator_log = cluster.coordinator.log_tail(50)
+    assert f"but the group uses '{cluster.group_id}-offsets'" in coordinator_log, (
+        f"expected the coordinator's log to name the group's topic, saw:\n{coordinator_log}"
     )
     cluster.processes.remove(worker)
     cluster.workers.remove(worker)

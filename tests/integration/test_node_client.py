@@ -1,7 +1,8 @@
 """The protos stand alone: a Node client built from protos/connectd/v1 only drives the coordinator.
 
 tests/interop/node/list_connectors.js loads connectors.proto with @grpc/proto-loader (no generated
-code, nothing from this Python package) and calls ListConnectors and grpc.health.v1 Check. Its
+code, nothing from this Python package) and calls ListConnectors and grpc.health.v1 Check, in
+plaintext and against a secure cluster (mutual TLS with the client certificate, the cluster token). Its
 dependencies are installed with ``npm ci`` from the committed lockfile into a cache directory under
 the pytest cache (keyed by the package files and the node version), never into the repo tree, and
 reached through NODE_PATH.
@@ -112,10 +113,12 @@ def node_modules(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     return final / "node_modules"
 
 
-def run_node_client(node_modules: Path, address: str, group_id: str) -> subprocess.CompletedProcess[str]:
+def run_node_client(
+    node_modules: Path, address: str, group_id: str, *flags: str
+) -> subprocess.CompletedProcess[str]:
     command = [
         "node", str(SCRIPT), "--address", address, "--group-id", group_id,
-        "--deadline-ms", str(RPC_DEADLINE_MS), "--health",
+        "--deadline-ms", str(RPC_DEADLINE_MS), "--health", *flags,
     ]  # fmt: skip
     return subprocess.run(
         command,
@@ -136,10 +139,51 @@ def one_worker_cluster(tmp_path: Path, bootstrap_servers: str, unique_name: str)
         yield local
 
 
+@pytest.fixture
+def secure_cluster(tmp_path: Path, bootstrap_servers: str, unique_name: str) -> Iterator[LocalCluster]:
+    with running_cluster(
+        tmp_path / "cluster", bootstrap_servers, f"g-{unique_name}", workers=1, settings={}, secure=True
+    ) as local:
+        yield local
+
+
 def test_node_client_lists_connectors(
     node_modules: Path, one_worker_cluster: LocalCluster, tmp_path: Path, unique_name: str
 ) -> None:
-    cluster = one_worker_cluster
+    names = _create_connectors(one_worker_cluster, tmp_path, unique_name)
+    _check_listing(run_node_client(*_target(node_modules, one_worker_cluster)), names)
+
+
+def test_node_client_speaks_mutual_tls_with_the_cluster_token(
+    node_modules: Path, secure_cluster: LocalCluster, tmp_path: Path, unique_name: str
+) -> None:
+    names = _create_connectors(secure_cluster, tmp_path, unique_name)
+    certs = secure_cluster.certs
+    assert certs is not None
+    tls = ["--ca-cert", str(certs.ca), "--cert", str(certs.cert("client")), "--key", str(certs.key("client"))]
+    token = ["--token-file", str(certs.token)]
+    _check_listing(run_node_client(*_target(node_modules, secure_cluster), *tls, *token), names)
+
+    # The same client without the token: health answers (it needs none), ListConnectors is refused.
+    refused = run_node_client(*_target(node_modules, secure_cluster), *tls)
+    assert refused.returncode == 1 and "UNAUTHENTICATED" in refused.stderr, (
+        f"expected ListConnectors without the token refused UNAUTHENTICATED (exit 1), saw exit "
+        f"{refused.returncode}\nstdout: {refused.stdout}\nstderr: {refused.stderr}"
+    )
+    # Without a client certificate the TLS handshake fails: nothing is reached.
+    no_cert = run_node_client(*_target(node_modules, secure_cluster), "--ca-cert", str(certs.ca))
+    assert no_cert.returncode == 1 and "UNAVAILABLE" in no_cert.stderr, (
+        f"expected no connection without a client certificate (UNAVAILABLE, exit 1), saw exit "
+        f"{no_cert.returncode}\nstdout: {no_cert.stdout}\nstderr: {no_cert.stderr}"
+    )
+
+
+def _target(node_modules: Path, cluster: LocalCluster) -> tuple[Path, str, str]:
+    assert cluster.coordinator is not None
+    return node_modules, f"127.0.0.1:{cluster.coordinator.port}", cluster.group_id
+
+
+def _create_connectors(cluster: LocalCluster, tmp_path: Path, unique_name: str) -> list[str]:
     names = [f"node-src-a-{unique_name}", f"node-src-b-{unique_name}"]
     for name in names:
         source = tmp_path / f"{name}.txt"
@@ -152,9 +196,10 @@ def test_node_client_lists_connectors(
         30,
         f"the gateway listing {names}",
     )
+    return names
 
-    assert cluster.coordinator is not None
-    result = run_node_client(node_modules, f"127.0.0.1:{cluster.coordinator.port}", cluster.group_id)
+
+def _check_listing(result: subprocess.CompletedProcess[str], names: list[str]) -> None:
     assert result.returncode == 0, (
         f"the Node client exited {result.returncode}\nstdout: {result.stdout}\nstderr: {result.stderr}"
     )

@@ -242,10 +242,10 @@ def _group(configs: MemoryConfigStore, statuses: MemoryStatusBackend) -> Group:
 def test_group_persists_rebuilds_and_resets_active_topics() -> None:
     configs, statuses = MemoryConfigStore(), MemoryStatusBackend()
     group = _group(configs, statuses)
-    group.register("w1", "w1", [], STORAGE, [], {}, 0.0)
+    session = group.register("w1", "w1", [], STORAGE, [], {}, 0.0)
     group.create_connector("my-conn", {"connector.class": "FileStreamSource"}, TargetState.STARTED)
-    group.submit_task_configs("w1", "my-conn", [{}, {}])  # w1 runs my-conn, then its tasks
-    group.report("w1", [], [ORDERS, TopicStatus("late", "deleted-conn", 0, 1)])
+    group.submit_task_configs("w1", session, "my-conn", [{}, {}])  # w1 runs my-conn, then its tasks
+    group.report("w1", session, [], [ORDERS, TopicStatus("late", "deleted-conn", 0, 1)])
     group.flush_status_writes()
     assert statuses.snapshot().topics == {"my-conn": {"orders": ORDERS}}, (
         f"expected only the existing connector's topic persisted, saw {statuses.snapshot().topics}"

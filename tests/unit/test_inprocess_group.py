@@ -224,9 +224,11 @@ def test_members_share_the_tasks_and_a_leaving_one_hands_over(group: Group) -> N
         "all 6 tasks reported RUNNING",
     )
 
-    group.members["w3"].stop()
-    group.members["w3"].port.close()
-    group.coordinator.leave(GROUP, "w3")
+    leaving = group.members["w3"]
+    leaving.loop.stop()
+    leaving.applier.stop()
+    leaving.loop.leave()  # as a stopping worker leaves: with its registration's session
+    leaving.stop()
     wait_until(lambda: balanced(group, 6, {"w1", "w2"}), 5, "6 tasks balanced over the 2 left")
 
 

@@ -66,7 +66,9 @@ class MembershipMachine(RuleBasedStateMachine):
 
     def _register(self, worker: SimWorker) -> None:
         claimed = WorkAssignment(frozenset(worker.connectors), frozenset(worker.tasks))
-        self.membership.register(worker.name, worker.name, claimed, dict(worker.tasks), self.now, self.units)
+        self.membership.register(
+            worker.name, worker.name, claimed, dict(worker.tasks), self.now, self.units, f"s-{worker.name}"
+        )
         worker.member, worker.applied = True, 0
 
     @rule(name=st.sampled_from(WORKERS))
@@ -223,7 +225,7 @@ SRC = TaskId("src", 0)
 
 def join(membership: Membership, worker: str, now: float, claimed: WorkAssignment | None = None,
          epochs: dict[TaskId, int] | None = None) -> None:  # fmt: skip
-    membership.register(worker, worker, claimed or WorkAssignment(), epochs or {}, now, UNITS)
+    membership.register(worker, worker, claimed or WorkAssignment(), epochs or {}, now, UNITS, f"s-{worker}")
 
 
 def ack_latest(membership: Membership, worker: str, now: float) -> None:
@@ -263,7 +265,7 @@ def test_a_zombie_that_registers_again_does_not_win_its_task_back() -> None:
     assert membership.owner_of(SRC) == survivor
     new_epoch = membership.epoch_of(SRC)
     pushes = membership.register(
-        zombie, zombie, WorkAssignment(tasks=frozenset({SRC})), {SRC: old_epoch}, 4.5, UNITS
+        zombie, zombie, WorkAssignment(tasks=frozenset({SRC})), {SRC: old_epoch}, 4.5, UNITS, "s-zombie"
     )
     assert membership.owner_of(SRC) == survivor and membership.epoch_of(SRC) == new_epoch
     to_zombie = [p for p in pushes if p.worker_id == zombie]
@@ -283,7 +285,9 @@ def test_a_stale_claim_of_an_unheld_task_is_refused_too() -> None:
     join(membership, "w2", 1)  # gets src with a newer epoch, then leaves
     newer = membership.epoch_of(SRC)
     membership.leave("w2", UNITS)
-    pushes = membership.register("w1", "w1", WorkAssignment(tasks=frozenset({SRC})), {SRC: stale}, 2, UNITS)
+    pushes = membership.register(
+        "w1", "w1", WorkAssignment(tasks=frozenset({SRC})), {SRC: stale}, 2, UNITS, "s-w1"
+    )
     assert pushes and pushes[-1].epochs.get(SRC, 0) > newer > stale, (
         f"expected {SRC} with an epoch newer than every one issued ({newer}): {pushes}"
     )

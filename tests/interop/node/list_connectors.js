@@ -5,17 +5,23 @@
 // one JSON object on stdout. Any failure is one line on stderr and a non-zero exit.
 //
 //   node list_connectors.js --address 127.0.0.1:50051 --group-id connect-cluster \
-//       [--deadline-ms 10000] [--health] [--protos DIR]
+//       [--deadline-ms 10000] [--health] [--protos DIR] \
+//       [--ca-cert ca.pem --cert client.pem --key client.key [--token-file cluster.token]]
+//
+// With --ca-cert it speaks TLS, presenting --cert/--key (mutual TLS, as a secure connectd cluster
+// requires), and --token-file sends the cluster token on every call as "authorization: Bearer ...".
 //
 // Exit codes: 0 ok, 1 an RPC failed, 2 bad arguments or the protos do not load.
 'use strict';
 
+const fs = require('fs');
 const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 
 const USAGE =
-  'usage: list_connectors.js --address HOST:PORT --group-id GROUP [--deadline-ms MS] [--health] [--protos DIR]';
+  'usage: list_connectors.js --address HOST:PORT --group-id GROUP [--deadline-ms MS] [--health] [--protos DIR]' +
+  ' [--ca-cert FILE --cert FILE --key FILE [--token-file FILE]]';
 
 // The standard health service (grpc/health/v1/health.proto), in protobuf.js JSON form: connectd
 // does not ship that file, and it is small and frozen.
@@ -64,6 +70,10 @@ function parseArgs(argv) {
     deadlineMs: 10000,
     health: false,
     protos: path.resolve(__dirname, '..', '..', '..', 'protos'),
+    caCert: '',
+    cert: '',
+    key: '',
+    tokenFile: '',
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -76,6 +86,10 @@ function parseArgs(argv) {
     else if (flag === '--deadline-ms') args.deadlineMs = Number(value());
     else if (flag === '--protos') args.protos = path.resolve(value());
     else if (flag === '--health') args.health = true;
+    else if (flag === '--ca-cert') args.caCert = value();
+    else if (flag === '--cert') args.cert = value();
+    else if (flag === '--key') args.key = value();
+    else if (flag === '--token-file') args.tokenFile = value();
     else if (flag === '-h' || flag === '--help') {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
@@ -86,7 +100,38 @@ function parseArgs(argv) {
   if (!Number.isFinite(args.deadlineMs) || args.deadlineMs <= 0) {
     fail(2, `--deadline-ms must be a positive number of milliseconds\n${USAGE}`);
   }
+  if ((args.cert || args.key || args.tokenFile) && !args.caCert) {
+    fail(2, `--cert, --key and --token-file need --ca-cert (TLS)\n${USAGE}`);
+  }
+  if (Boolean(args.cert) !== Boolean(args.key)) fail(2, `--cert and --key go together\n${USAGE}`);
   return args;
+}
+
+function readFile(flag, file) {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    fail(2, `cannot read ${flag} ${file}: ${err.message}`);
+  }
+}
+
+// Plaintext, or TLS trusting --ca-cert and presenting --cert/--key; the token, when given, goes with
+// every call (call credentials: grpc-js sends them over TLS only).
+function channelCredentials(args) {
+  if (!args.caCert) return grpc.credentials.createInsecure();
+  const tls = grpc.credentials.createSsl(
+    readFile('--ca-cert', args.caCert),
+    args.key ? readFile('--key', args.key) : null,
+    args.cert ? readFile('--cert', args.cert) : null,
+  );
+  if (!args.tokenFile) return tls;
+  const token = readFile('--token-file', args.tokenFile).toString('utf8').trim();
+  const bearer = grpc.credentials.createFromMetadataGenerator((_params, callback) => {
+    const metadata = new grpc.Metadata();
+    metadata.add('authorization', `Bearer ${token}`);
+    callback(null, metadata);
+  });
+  return grpc.credentials.combineChannelCredentials(tls, bearer);
 }
 
 function loadCoordinator(protosDir) {
@@ -121,7 +166,7 @@ function unary(client, method, request, deadlineMs, address) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const Coordinator = loadCoordinator(args.protos);
-  const credentials = grpc.credentials.createInsecure();
+  const credentials = channelCredentials(args);
   const clients = [];
   try {
     const result = { address: args.address, group_id: args.groupId };
