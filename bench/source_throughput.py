@@ -11,7 +11,8 @@ worker committing its offsets to the offset store over gRPC every second.
 
 from __future__ import annotations
 
-import time
+import os
+import statistics
 from pathlib import Path
 
 from confluent_kafka import Producer
@@ -89,12 +90,22 @@ def connectd_source(
 # Every second, so that the run commits offsets over gRPC throughout (the default, 60 s, would commit
 # only at the end of a run of a few seconds and leave TLS out of the measure).
 DISTRIBUTED_FLUSH_MS = "1000"
+# Plaintext and secure run in pairs, back to back, the first of a pair alternating: on a shared machine
+# one pair's ratio moves by ±20% with the load of the moment, the median of the pairs' ratios less.
+DISTRIBUTED_ROUNDS = {"full": 3, "tiny": 1}
 
 
-def distributed_source(ctx: Context, source: Path, secure: bool) -> float:
-    """Lines/s of the same FileStreamSource on a one-worker distributed cluster (no gateway), plaintext
-    or with mutual TLS and the cluster token between the roles."""
-    label = "secure" if secure else "plaintext"
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): it accrues only while the process
+    runs, so it tells a cost from other processes' load better than a rate does."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def distributed_source(ctx: Context, source: Path, secure: bool, round_: int) -> tuple[float, float]:
+    """(lines/s, the worker's CPU seconds meanwhile) of the same FileStreamSource on a one-worker
+    distributed cluster (no gateway), plaintext or with mutual TLS and the cluster token between roles."""
+    label = f"{'secure' if secure else 'plaintext'}-{round_}"
     topic = unique(f"bench-source-distributed-{label}")
     create_topic(ctx.bootstrap, topic)
     cluster = LocalCluster(
@@ -112,6 +123,7 @@ def distributed_source(ctx: Context, source: Path, secure: bool) -> float:
     timeout = 60 + ctx.scale.lines / 2000
     try:
         cluster.start(workers=1)
+        worker = cluster.workers[0]
         probe = DeliveryProbe(ctx.bootstrap, topic, ctx.scale.lines, timeout).start()
         config = {
             "connector.class": "FileStreamSource",
@@ -120,18 +132,73 @@ def distributed_source(ctx: Context, source: Path, secure: bool) -> float:
             "tasks.max": "1",
         }
         url = f"{cluster.rest_url}/connectors/bench-source-{label}/config"
+        cpu_before = cpu_seconds(worker.pid)
         code, body = http_json(url, "PUT", config, context=cluster.rest_ssl_context)
         if code != 201:
             raise RuntimeError(f"creating the {label} source: HTTP {code} {body}")
         try:
             rate, _ = probe.rate()
         except TimeoutError as exc:
-            raise RuntimeError(f"{exc}; worker log:\n{cluster.workers[0].log_tail()}") from None
-        # One more flush interval: the commits of the end of the run go over gRPC too before the stop.
-        time.sleep(int(DISTRIBUTED_FLUSH_MS) / 1000)
+            raise RuntimeError(f"{exc}; worker log:\n{worker.log_tail()}") from None
+        cpu = cpu_seconds(worker.pid) - cpu_before
     finally:
         cluster.stop()
-    return rate
+    return rate, cpu
+
+
+def secure_grpc_cost(ctx: Context, source: Path) -> list[Figure]:
+    """Plaintext and secure in turns; medians of the rates and CPU times, and of the pairs' ratios."""
+    pairs = []
+    for round_ in range(DISTRIBUTED_ROUNDS.get(ctx.scale.name, 1)):
+        # Which goes first alternates: a later run meets a broker holding more records.
+        first_secure = round_ % 2 == 1
+        first = distributed_source(ctx, source, secure=first_secure, round_=round_)
+        second = distributed_source(ctx, source, secure=not first_secure, round_=round_)
+        plain, secure = (second, first) if first_secure else (first, second)
+        ctx.log(
+            f"  connectd distributed, round {round_ + 1}: plaintext {plain[0]:,.0f} lines/s "
+            f"({plain[1]:.1f} s CPU), mTLS + token {secure[0]:,.0f} lines/s ({secure[1]:.1f} s CPU)"
+        )
+        pairs.append((plain, secure))
+    rounds = f"median of {len(pairs)} rounds, plaintext and secure in turns"
+    per_million = 1_000_000 / ctx.scale.lines
+    return [
+        Figure(
+            "distributed, plaintext gRPC",
+            round(statistics.median(p[0] for p, _ in pairs)),
+            "lines/s",
+            note=f"one worker, StringConverter, offsets committed every {DISTRIBUTED_FLUSH_MS} ms; {rounds}",
+        ),
+        Figure(
+            "distributed, mTLS + token",
+            round(statistics.median(s[0] for _, s in pairs)),
+            "lines/s",
+            note=f"connectd cluster --secure; {rounds}",
+        ),
+        Figure(
+            "ratio secure gRPC",
+            round(statistics.median(s[0] / p[0] for p, s in pairs), 3),
+            "x",
+            note="mTLS + token lines/s ÷ plaintext lines/s of the same round, median",
+        ),
+        Figure(
+            "worker CPU, plaintext",
+            round(statistics.median(p[1] for p, _ in pairs) * per_million, 2),
+            "s per 1M lines",
+            note="the worker process's CPU time from the connector's creation to the last record, median",
+        ),
+        Figure(
+            "worker CPU, mTLS + token",
+            round(statistics.median(s[1] for _, s in pairs) * per_million, 2),
+            "s per 1M lines",
+        ),
+        Figure(
+            "ratio secure gRPC, worker CPU",
+            round(statistics.median(s[1] / p[1] for p, s in pairs), 3),
+            "x",
+            note="mTLS + token CPU ÷ plaintext CPU of the same round, median (CPU time ignores others' load)",
+        ),
+    ]
 
 
 def run(ctx: Context) -> list[Figure]:
@@ -143,10 +210,7 @@ def run(ctx: Context) -> list[Figure]:
     ctx.shared["string_topic"] = topic
     json_rate, _ = connectd_source(ctx, source, JSON_CONVERTER, "json")
     ctx.log(f"  connectd, JsonConverter: {json_rate:,.0f} lines/s")
-    plaintext_rate = distributed_source(ctx, source, secure=False)
-    ctx.log(f"  connectd distributed, plaintext gRPC: {plaintext_rate:,.0f} lines/s")
-    secure_rate = distributed_source(ctx, source, secure=True)
-    ctx.log(f"  connectd distributed, mTLS + token: {secure_rate:,.0f} lines/s")
+    grpc_cost = secure_grpc_cost(ctx, source)
     lines = ctx.scale.lines
     return [
         Figure("lines", lines, "lines", note="100-byte lines, one partition, tasks.max=1"),
@@ -168,17 +232,5 @@ def run(ctx: Context) -> list[Figure]:
             "x",
             note="connectd lines/s ÷ plain producer lines/s",
         ),
-        Figure(
-            "distributed, plaintext gRPC",
-            round(plaintext_rate),
-            "lines/s",
-            note=f"one worker, StringConverter, offsets committed every {DISTRIBUTED_FLUSH_MS} ms",
-        ),
-        Figure("distributed, mTLS + token", round(secure_rate), "lines/s", note="connectd cluster --secure"),
-        Figure(
-            "ratio secure gRPC",
-            ratio(secure_rate, plaintext_rate),
-            "x",
-            note="mTLS + token lines/s ÷ plaintext lines/s, same file, same run",
-        ),
+        *grpc_cost,
     ]

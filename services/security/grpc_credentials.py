@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +52,9 @@ REFUSAL_LOG_INTERVAL_S = 10.0
 class GrpcSecurity:
     """What this process presents and expects on gRPC. ``tls`` None: plaintext (then no token)."""
 
-    tls: TlsMaterial | None = None
-    token: str | None = None
+    # Neither is ever shown (a log line, an assertion message): they hold the private key and the token.
+    tls: TlsMaterial | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
 
     @property
     def secure(self) -> bool:
@@ -115,7 +116,9 @@ class GrpcSecurity:
         """How this process speaks gRPC, for its startup log line."""
         if self.tls is None:
             return "plaintext, no authentication"
-        client = "client certificates required" if self.tls.client_auth == "required" else "TLS"
+        client = (
+            "client certificates required" if self.tls.client_auth == "required" else "no client certificate"
+        )
         return f"TLS ({client}), " + ("cluster token required" if self.token else "no cluster token")
 
     # --- clients ---------------------------------------------------------------------------------

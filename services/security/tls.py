@@ -13,7 +13,7 @@ import os
 import ssl
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -37,7 +37,7 @@ class KeyPair:
     """A certificate chain and its private key, both PEM, the key unencrypted."""
 
     cert_chain_pem: bytes
-    key_pem: bytes
+    key_pem: bytes = field(repr=False)  # never in a log line or an error message
 
 
 @dataclass(frozen=True, slots=True)

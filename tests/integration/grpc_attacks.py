@@ -27,7 +27,6 @@ from connectd.v1 import (
 from services.cluster_launcher import LocalCluster
 from services.grpc_support import CHANNEL_OPTIONS
 from services.security.grpc_credentials import GrpcSecurity
-from services.security.tls import material
 
 DEADLINE_S = 5.0
 ROGUE_ADDRESS = "127.0.0.1:1"  # where the rogue "worker" claims to listen: nothing answers there
@@ -102,17 +101,10 @@ class Attacker:
 def attackers_of_a_secure_cluster(cluster: LocalCluster) -> list[Attacker]:
     """Outsiders of a secure cluster: no certificate; the client certificate without the token; the
     certificate with a wrong token."""
-    assert cluster.certs is not None
+    assert cluster.certs is not None and cluster.security.tls is not None
     ca = cluster.certs.ca.read_bytes()
-    client = material(
-        {
-            "k.keystore.location": str(cluster.certs.keystore("client")),
-            "k.truststore.location": str(cluster.certs.ca),
-        },
-        "k.",
-    )
-    with_cert = GrpcSecurity(client)
-    wrong_token = GrpcSecurity(client, "not-the-cluster-token-" + "0" * 16)
+    with_cert = GrpcSecurity(cluster.security.tls)  # the client certificate the cluster's clients use
+    wrong_token = GrpcSecurity(cluster.security.tls, "not-the-cluster-token-" + "0" * 16)
     return [
         Attacker("rogue, no client certificate", cluster, grpc.ssl_channel_credentials(root_certificates=ca)),
         Attacker("rogue, client cert, no token", cluster, with_cert.channel_credentials()),
