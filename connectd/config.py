@@ -300,6 +300,7 @@ def _worker_config_def() -> ConfigDef:
         documentation="Host other roles use to reach this one (default: grpc.host, or localhost).",
     )
     _define_grpc_security(d)
+    _define_rest_tls(d)
     d.define("heartbeat.interval.ms", ConfigType.INT, 1000, validator=Range.at_least(1), importance=low)
     d.define("session.timeout.ms", ConfigType.INT, 5000, validator=Range.at_least(1), importance=low)
     d.define(
@@ -343,6 +344,25 @@ SSL_KEYS = (
     "truststore.certificates",
     "client.auth",
 )
+
+
+# Where REST's TLS keys live (services/security/tls.py rest_material, admin_rest_material): Kafka's.
+REST_SSL_PREFIXES = ("ssl.", "listeners.https.ssl.", "admin.listeners.https.ssl.")
+
+
+def _define_rest_tls(d: ConfigDef) -> None:
+    """TLS of the REST listeners: ``listeners.https.ssl.*`` (``admin.listeners.https.ssl.*``), else the
+    worker's ``ssl.*``, as Kafka reads them."""
+    for prefix in REST_SSL_PREFIXES:
+        for key in SSL_KEYS:
+            secret = key.endswith(("password", "keystore.key"))
+            d.define(
+                prefix + key,
+                ConfigType.PASSWORD if secret else ConfigType.STRING,
+                None,
+                importance=Importance.LOW,
+                documentation=f"ssl.{key} of the REST API's https listeners.",
+            )
 
 
 def _define_grpc_security(d: ConfigDef) -> None:

@@ -319,31 +319,9 @@ class LocalCluster:
                 ) as r:
                     if r.status == 200:
                         return
-            except OSError as exc:
-                # urllib wraps a failed handshake: an https listener that speaks plain HTTP says so.
-                tls_failed = isinstance(getattr(exc, "reason", exc), ssl.SSLError)
-                if tls_failed and self._rest_without_tls():
-                    return
+            except OSError:
                 time.sleep(0.1)
         raise RuntimeError(f"REST API at {self.rest_url} not ready in {self.start_timeout_s}s")
-
-    def _rest_without_tls(self) -> bool:
-        """An https listener that answers plain HTTP: a connectd without TLS on REST. The cluster still
-        runs (gRPC between roles is secured either way), over http, and says so."""
-        try:
-            with urllib.request.urlopen(
-                self.rest_url.replace("https://", "http://", 1) + "/", timeout=2
-            ) as r:
-                if r.status != 200:
-                    return False
-        except OSError:
-            return False
-        self.rest_scheme = "http"
-        self.notes.append(
-            "REST answered plain HTTP on its https listener: this build's REST server does not serve TLS "
-            "(gRPC between roles has mutual TLS and the token all the same)"
-        )
-        return True
 
 
 def _child_env() -> dict[str, str]:
