@@ -176,6 +176,14 @@ def _worker_config_def() -> ConfigDef:
         importance=low,
     )
     d.define("plugin.path", ConfigType.LIST, None, importance=low)
+    d.define(
+        "log.format",
+        ConfigType.STRING,
+        "text",
+        validator=ValidString("text", "json"),
+        importance=low,
+        documentation="The log lines on stderr: text, or json (one JSON object per line, for log pipelines).",
+    )
     d.define("listeners", ConfigType.LIST, None, importance=low)
     d.define("rest.port", ConfigType.INT, None, validator=PORT, importance=low)
     d.define("rest.host.name", ConfigType.STRING, None, importance=low)

@@ -50,7 +50,13 @@ def run_role(role: str, main: RoleMain, path: str | None, overrides: Sequence[st
         return 2
     # Tagged by the port that names the process: REST for the gateway and workers, gRPC otherwise.
     rest_named = role in ("gateway", "worker")
-    configure_logging(role, str(config.listener.port if rest_named else config.grpc_listen_port(role)))
+    configure_logging(
+        role,
+        str(config.listener.port if rest_named else config.grpc_listen_port(role)),
+        config["log.format"],
+        worker=config.advertised_host_port if role == "worker" else None,
+        group=config["group.id"],
+    )
     warn_removed_keys(config)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -79,7 +79,7 @@ def run_standalone(worker_properties: str, connector_files: list[str]) -> int:
         except ConfigFileError as exc:
             raise StartupError(str(exc)) from None
     worker_id = config.advertised_host_port
-    configure_logging("standalone", worker_id)
+    configure_logging("standalone", worker_id, config["log.format"], worker=worker_id)
     rest = RestListeners.open(config)
     warn_removed_keys(config)
 

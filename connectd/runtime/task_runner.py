@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from connectd.api.task import Task
 from connectd.errors import FencedError
+from connectd.runtime.log_context import log_context
 from connectd.runtime.model import State, StateInfo, TaskId
 from connectd.runtime.status import StatusListener
 from connectd.runtime.topic_tracking import TopicTracker
@@ -68,6 +69,11 @@ class TaskRunner(ABC):
         self._statuses.task_state(self.task_id, StateInfo(state, self.worker_id, trace, self.task.version()))
 
     def _run(self) -> None:
+        # Every line this thread logs (the runtime's and the plugin's) names the task in JSON logs.
+        with log_context(connector=self.task_id.connector, task=self.task_id.task, worker=self.worker_id):
+            self._run_task()
+
+    def _run_task(self) -> None:
         try:
             self.execute()
         except FencedError as exc:

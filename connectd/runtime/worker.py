@@ -24,6 +24,7 @@ from connectd.runtime import client_configs, log_scrubbing
 from connectd.runtime import connector_config as cc
 from connectd.runtime.client_override_policy import is_sensitive_client_key
 from connectd.runtime.config_providers import Resolution, reverse_transform
+from connectd.runtime.log_context import log_context
 from connectd.runtime.model import State, StateInfo, TargetState, TaskId
 from connectd.runtime.pipeline.assembly import PipelineParts, sink_pipeline, source_pipeline
 from connectd.runtime.sink_runner import SinkTaskRunner
@@ -122,6 +123,17 @@ class Worker:
         """Instantiate and start a connector; a failure is reported as FAILED, never raised. A PAUSED or
         STOPPED target only reports that state: like Kafka, a paused connector has no live instance.
         Returns True when the connector runs (its task configs can be generated)."""
+        # The connector's start (and what its plugin logs meanwhile) names it in JSON logs.
+        with log_context(connector=name, worker=self.worker_id):
+            return self._start_connector(name, config, on_reconfigure, target)
+
+    def _start_connector(
+        self,
+        name: str,
+        config: Mapping[str, str],
+        on_reconfigure: Callable[[str], None],
+        target: TargetState,
+    ) -> bool:
         if target is not TargetState.STARTED:
             self._connector_state(name, State.PAUSED if target is TargetState.PAUSED else State.STOPPED)
             return False
@@ -251,6 +263,17 @@ class Worker:
         """Start one task on its own thread in its connector's target state: idle from the start
         when PAUSED, not at all when STOPPED. A failure to build it is reported as FAILED. ``epoch``:
         this copy's (a distributed worker's assignment says; the offset store fences older copies)."""
+        with log_context(connector=task_id.connector, task=task_id.task, worker=self.worker_id):
+            self._start_task(task_id, connector_config, task_config, target, epoch)
+
+    def _start_task(
+        self,
+        task_id: TaskId,
+        connector_config: Mapping[str, str],
+        task_config: Mapping[str, str],
+        target: TargetState,
+        epoch: int,
+    ) -> None:
         if target is TargetState.STOPPED:
             return
         # Placeholders resolve here, on the worker: only this task's objects see the values.
