@@ -183,11 +183,11 @@ class CoordinatorStatusView:
             self._reopen()
             return
         self._fence.raise_to(version)
-        state = self._state
-        if not self._live or (state is not None and state.version >= version):
-            return  # reads are direct now anyway, or the view is there already
         future: asyncio.Future[None] = loop.create_future()
-        with self._lock:
+        with self._lock:  # as _apply: an update cannot slip between the check and the wait
+            state = self._state
+            if not self._live or (state is not None and state.version >= version):
+                return  # reads are direct now anyway, or the view is there already
             self._waiters.append(_Waiter(version, loop, future))
         try:
             await asyncio.wait_for(future, CATCH_UP_S)
