@@ -6,6 +6,11 @@ answer delays nothing else and queueing is counted, not hidden. An error is anyt
 no answer within 10 s). The baseline is the same load on ``GET /``, which touches no other role: the
 ratios say how much the connector endpoints cost over the gateway's own round trip.
 
+Memory: the gateway's RSS is sampled through both loads; its baseline is the same process's RSS just
+before them (started, 200 connectors in its status view). The same mixed load then runs on a second
+gateway of the group started with ``--processes 2``: latencies, and the memory of its three processes
+(the supervisor and two forks) as the sum of their RSS and of their PSS (shared pages counted once).
+
 The cost of TLS: one worker serves REST on an http and an https listener at once; the same load runs
 on both in one schedule (requests alternate between them, so both see the same machine), and the
 ratios are https over http. Keep-alive connections are opened before the clock starts, so those
@@ -16,15 +21,19 @@ requests each on a new connection (what curl or a CLI pays).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import ssl
 import statistics
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench.cluster import CoordinatorProbe, create_idle_connectors, local_cluster, wait_all_running
-from bench.common import Context, Figure, http_json, percentile, ratio, wait_until
+from bench.common import Context, Figure, http_json, percentile, ratio, rss_bytes, wait_until
 from connectd.embedded_broker import free_port
 from services.cluster_launcher import LocalCluster
 from services.security.certs import make_cluster_certs
@@ -33,6 +42,7 @@ NAME = "rest"
 TITLE = "5. REST latency (gateway under a bounded load)"
 _CONNECTIONS = 32
 _TIMEOUT_S = 10.0
+_MB = 1024 * 1024
 
 
 @dataclass
@@ -182,17 +192,25 @@ def run(ctx: Context) -> list[Figure]:
             ctx.log(f"  {len(names)} connectors RUNNING in {time.perf_counter() - started:.1f} s")
         finally:
             probe.close()
+        assert cluster.gateway is not None
+        gateway_pid = cluster.gateway.pid
+        idle_rss = _memory([gateway_pid])[0]
         root = Endpoint("GET /")
-        load(cluster.rest_url, scale.rest_rate, scale.rest_seconds, [lambda i: (root, "/")])
-        root_p99 = percentile(root.latencies or [float("nan")], 99)
-        ctx.log(f"  GET /: p99 {root_p99:.1f} ms, {root.errors} errors")
-        listing = Endpoint("GET /connectors?expand=status")
-        status = Endpoint("GET /connectors/{name}/status")
-        paths: list[Callable[[int], tuple[Endpoint, str]]] = [
-            lambda i: (listing, "/connectors?expand=status"),
-            lambda i: (status, f"/connectors/{names[(i // 2) % len(names)]}/status"),
-        ]
-        load(cluster.rest_url, scale.rest_rate, scale.rest_seconds, paths)
+        with _peak_memory(gateway_pid) as memory:
+            cpu = _cpu_seconds(gateway_pid)
+            load(cluster.rest_url, scale.rest_rate, scale.rest_seconds, [lambda i: (root, "/")])
+            root_cpu, cpu = _cpu_seconds(gateway_pid) - cpu, _cpu_seconds(gateway_pid)
+            root_p99 = percentile(root.latencies or [float("nan")], 99)
+            ctx.log(f"  GET /: p99 {root_p99:.1f} ms, {root.errors} errors")
+            listing = Endpoint("GET /connectors?expand=status")
+            status = Endpoint("GET /connectors/{name}/status")
+            load(cluster.rest_url, scale.rest_rate, scale.rest_seconds, _mixed(listing, status, names))
+            mixed_cpu = _cpu_seconds(gateway_pid) - cpu
+        ctx.log(f"  gateway RSS: {idle_rss / _MB:.0f} MB idle, {memory.rss / _MB:.0f} MB peak under load")
+        per_root = root_cpu * 1000 / max(1, root.sent)
+        per_status = mixed_cpu * 1000 / max(1, listing.sent + status.sent)
+        ctx.log(f"  gateway CPU per request: GET / {per_root:.2f} ms, status routes {per_status:.2f} ms")
+        forked = _forked_gateway(ctx, cluster, names)
         tls = _tls_cost(ctx, tls_worker, names)
     for endpoint in (listing, status):
         ctx.log(
@@ -209,7 +227,133 @@ def run(ctx: Context) -> list[Figure]:
         *endpoint_figures(root, root_p99, target=False),
         *endpoint_figures(listing, root_p99, target=True),
         *endpoint_figures(status, root_p99, target=True),
+        Figure("gateway CPU per request: GET /", round(per_root, 2), "ms", note="its CPU time ÷ requests"),
+        Figure(
+            "gateway CPU per request: status routes",
+            round(per_status, 2),
+            "ms",
+            note="the mixed load, both routes",
+        ),
+        Figure("gateway CPU ratio", ratio(per_status, per_root), "x", note="status routes ÷ GET /"),
+        Figure("gateway RSS under load", round(memory.rss / _MB, 1), "MB", note="peak, sampled every 0.2 s"),
+        Figure("gateway RSS idle", round(idle_rss / _MB, 1), "MB", note="the same process before the load"),
+        Figure("gateway RSS ratio", ratio(memory.rss, idle_rss), "x", note="under load ÷ idle"),
+        *forked,
         *tls,
+    ]
+
+
+def _mixed(
+    listing: Endpoint, status: Endpoint, names: list[str]
+) -> list[Callable[[int], tuple[Endpoint, str]]]:
+    return [
+        lambda i: (listing, "/connectors?expand=status"),
+        lambda i: (status, f"/connectors/{names[(i // 2) % len(names)]}/status"),
+    ]
+
+
+# --- memory, and a gateway of two processes -------------------------------------------------------------
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (the forks of ``connectd gateway --processes``)."""
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        for children in Path(f"/proc/{current}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                todo += [int(child) for child in children.read_text().split()]
+    return out
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of ``pid`` and its descendants so far."""
+    total = 0
+    for member in _tree(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _pss_bytes(pid: int) -> int:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _memory(pids: list[int]) -> tuple[int, int]:
+    """(sum of RSS, sum of PSS) of ``pids``."""
+    return sum(rss_bytes(pid) for pid in pids), sum(_pss_bytes(pid) for pid in pids)
+
+
+@dataclass
+class _Peak:
+    rss: int = 0
+    pss: int = 0
+
+
+@contextlib.contextmanager
+def _peak_memory(pid: int, interval: float = 0.2) -> Iterator[_Peak]:
+    """The largest summed RSS and PSS of ``pid``'s process tree while the block runs."""
+    peak, stop = _Peak(), threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            rss, pss = _memory(_tree(pid))
+            peak.rss, peak.pss = max(peak.rss, rss), max(peak.pss, pss)
+            stop.wait(interval)
+
+    thread = threading.Thread(target=sample, name="rss", daemon=True)
+    thread.start()
+    try:
+        yield peak
+    finally:
+        stop.set()
+        thread.join(5)
+
+
+def _forked_gateway(ctx: Context, cluster: LocalCluster, names: list[str]) -> list[Figure]:
+    """The mixed load on a second gateway of the group, of two processes (``--processes 2``)."""
+    first = cluster.gateway
+    cluster.gateway_processes = 2
+    second = cluster.start_gateway()
+    cluster.gateway = first
+    scale = ctx.scale
+    url = f"http://127.0.0.1:{second.rest_port}"
+    # Both forks' views hold every connector before the clock starts.
+    wait_until(lambda: len(http_json(url + "/connectors?expand=status")[1] or {}) == len(names), 60, "views")
+    listing = Endpoint("2 processes: GET /connectors?expand=status")
+    status = Endpoint("2 processes: GET /connectors/{name}/status")
+    with _peak_memory(second.pid) as memory:
+        load(url, scale.rest_rate, scale.rest_seconds, _mixed(listing, status, names))
+    processes = len(_tree(second.pid))
+    for endpoint in (listing, status):
+        ctx.log(
+            f"  {endpoint.label}: p50 {percentile(endpoint.latencies or [0], 50):.1f} ms, "
+            f"p99 {percentile(endpoint.latencies or [0], 99):.1f} ms, {endpoint.errors} errors"
+        )
+    ctx.log(
+        f"  2 processes: RSS {memory.rss / _MB:.0f} MB, PSS {memory.pss / _MB:.0f} MB ({processes} processes)"
+    )
+    return [
+        *endpoint_figures(listing, float("nan"), target=False),
+        *endpoint_figures(status, float("nan"), target=False),
+        Figure(
+            "2 processes: RSS under load",
+            round(memory.rss / _MB, 1),
+            "MB",
+            note=f"peak of the sum over its {processes} processes (supervisor and forks)",
+        ),
+        Figure(
+            "2 processes: PSS under load",
+            round(memory.pss / _MB, 1),
+            "MB",
+            note="the same, shared pages counted once",
+        ),
     ]
 
 

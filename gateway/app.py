@@ -19,6 +19,7 @@ from gateway.limits import RestLimits
 from gateway.middleware import RequestTargetMiddleware
 from gateway.openapi import install_openapi
 from gateway.routers import admin, connectors, lifecycle, offsets, plugins, root, topics
+from gateway.status_view import StatusView, WriteSyncMiddleware
 
 
 def create_app(
@@ -27,9 +28,11 @@ def create_app(
     advertised_url: str | None = None,
     config: WorkerConfig | None = None,
     auth: Authenticator | None = None,
+    status_view: StatusView | None = None,
 ) -> FastAPI:
     """``config`` sets the request limits (:class:`gateway.limits.RestLimits`), CORS and, unless ``auth``
-    is given (already read at startup), the authentication sources; defaults without it: open."""
+    is given (already read at startup), the authentication sources; defaults without it: open.
+    ``status_view`` answers the status reads from memory (:mod:`gateway.status_view`)."""
     limits = RestLimits.from_config(config)
     app = FastAPI(
         title="connectd — Kafka Connect REST API",
@@ -49,6 +52,9 @@ def create_app(
     app.state.authenticator = auth if auth is not None else Authenticator.from_config(config)
     # Read by the routes (body size, JSON depth) and by services.rest_server (the request-head limits).
     app.state.rest_limits = limits
+    app.state.status_view = status_view
+    if status_view is not None:
+        app.add_middleware(WriteSyncMiddleware, view=status_view)
     app.add_middleware(RequestTargetMiddleware, max_target_bytes=limits.max_target_bytes)
     install_cors(app, config)  # outermost: preflights are answered before anything else runs
     install_error_handlers(app)

@@ -13,8 +13,12 @@ from connectd.runtime.control import ConnectControl
 from gateway.errors import RequestError
 from gateway.limits import RestLimits
 
+# The dependencies below are coroutines although they never await: FastAPI runs a plain function
+# dependency in its thread pool, a thread hop per dependency per request (three for GET /, most of
+# its cost under load).
 
-def get_control(request: Request) -> ConnectControl:
+
+async def get_control(request: Request) -> ConnectControl:
     return request.app.state.control
 
 
@@ -35,7 +39,7 @@ def query_flag(value: str | None) -> bool:
     return value is not None and value.strip().lower() == "true"
 
 
-def accepts_json(request: Request) -> None:
+async def accepts_json(request: Request) -> None:
     """An ``Accept`` header that rules out JSON gets 406, as from Connect's JAX-RS resources."""
     accept = request.headers.get("accept")
     if not accept or not accept.strip():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import sys
 from typing import Any
@@ -29,8 +30,9 @@ def _quickstart(args: argparse.Namespace) -> int:
 
 def _role(name: str) -> Any:
     def run(args: argparse.Namespace) -> int:
-        from services.roles import run_role
+        from services.roles import RoleMain, run_role
 
+        main: RoleMain
         if name == "coordinator":
             from services.coordinator.server import serve_coordinator as main
         elif name == "worker":
@@ -38,7 +40,9 @@ def _role(name: str) -> Any:
         elif name == "offset-store":
             from services.offset_store.server import serve_offset_store as main
         else:
-            from services.gateway_server import serve_gateway as main
+            from services.gateway_server import serve_gateway
+
+            main = functools.partial(serve_gateway, processes=args.processes)
         return run_role(name, main, args.properties, args.set)
 
     return run
@@ -118,6 +122,15 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="KEY=VALUE",
             help="override one config key (repeatable)",
         )
+        if name == "gateway":
+            role.add_argument(
+                "--processes",
+                type=int,
+                default=1,
+                metavar="N",
+                help="serve from N processes sharing the listeners, each with its own view of the group "
+                "(default 1; about one per core the gateway may use)",
+            )
         role.set_defaults(func=_role(name))
 
     certs = sub.add_parser(
@@ -170,6 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
         dest="gateway",
         action="store_false",
         help="no separate gateway: the workers alone serve the REST API (each serves it either way)",
+    )
+    cluster.add_argument(
+        "--gateway-processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="the gateway's processes (connectd gateway --processes N)",
     )
     cluster.add_argument("--workdir", default=None, help="where logs go (default: a new temporary directory)")
     cluster.add_argument(

@@ -26,7 +26,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,6 +77,8 @@ class LocalCluster:
     # Also a separate gateway, on ``rest_port``; without it the workers serve REST from ``rest_port``
     # up (the seeds' layout: 8083, 8084, ...), and every worker serves REST in either shape.
     with_gateway: bool = True
+    # ``connectd gateway --processes``: how many processes serve the gateway's listeners.
+    gateway_processes: int = 1
     start_timeout_s: float = 60.0
     # The children get SIGTERM when the launcher's thread dies (``connectd cluster`` killed): only
     # for a launcher that spawns from one long-lived thread, as the kernel ties it to that thread.
@@ -188,7 +190,8 @@ class LocalCluster:
         """The group's REST gateway on ``rest_port`` (a free one when 0), once it answers."""
         rest_port = self.rest_port or free_port()
         config = {**self.common(), **self.role_settings("gateway"), **self.rest_listener(rest_port)}
-        self.gateway = self._spawn("gateway", "gateway", config, rest_port)
+        args = ["--processes", str(self.gateway_processes)] if self.gateway_processes > 1 else []
+        self.gateway = self._spawn("gateway", "gateway", config, rest_port, args)
         self.gateway.rest_port = rest_port
         self._wait_rest()
         return self.gateway
@@ -264,7 +267,14 @@ class LocalCluster:
 
     # --- helpers ---------------------------------------------------------------------------------
 
-    def _spawn(self, role: str, name: str, config: Mapping[str, str], port: int | None = None) -> RoleProcess:
+    def _spawn(
+        self,
+        role: str,
+        name: str,
+        config: Mapping[str, str],
+        port: int | None = None,
+        args: Sequence[str] = (),
+    ) -> RoleProcess:
         if port is None:
             port = free_port()
             # Each role listens where its key says: the coordinator and the offset store on the port of
@@ -274,7 +284,7 @@ class LocalCluster:
         properties = self.workdir / f"{name}.properties"
         properties.write_text("".join(f"{k}={v}\n" for k, v in config.items() if v != ""))
         log_path = self.workdir / f"{name}.log"
-        process = self._popen([sys.executable, "-m", "services.cli", role, str(properties)], log_path)
+        process = self._popen([sys.executable, "-m", "services.cli", role, str(properties), *args], log_path)
         entry = RoleProcess(role, name, process, log_path, port)
         entry.backoff.started(time.monotonic())
         self.processes.append(entry)
@@ -341,6 +351,7 @@ def run_cluster(args: argparse.Namespace) -> int:
         rest_port=args.rest_port,
         settings=parse_overrides(args.set),
         with_gateway=args.gateway,
+        gateway_processes=args.gateway_processes,
         die_with_launcher=True,
         secure=args.secure,
     )

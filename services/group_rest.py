@@ -6,6 +6,7 @@ its group; none needs to be a leader."""
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from connectd import __version__
@@ -17,6 +18,8 @@ from connectd.runtime.model import ServerInfo
 from connectd.runtime.topic_tracking import TopicTrackingSettings
 from gateway.app import create_app
 from services.coordinator.client import CoordinatorControl
+from services.coordinator.status_view import CoordinatorStatusView
+from services.gateway_forks import ForkedCoordinatorControl, ForkShared
 from services.health_probe import grpc_health_probe
 from services.offset_store.client import admin_offsets, offset_topic
 from services.rest_listeners import RestListeners
@@ -33,14 +36,30 @@ class GroupRestApi:
     :meth:`stop` closes everything it opened. ``listener`` prints as the list of endpoints."""
 
     def __init__(
-        self, config: WorkerConfig, security: GrpcSecurity, registry: PluginRegistry | None = None
+        self,
+        config: WorkerConfig,
+        security: GrpcSecurity,
+        registry: PluginRegistry | None = None,
+        forks: ForkShared | None = None,
+        eager_view: bool = False,
     ) -> None:
+        """``eager_view``: open the status stream at once (the gateway); else on the first status read
+        (a worker, whose REST API may never be asked: its stream would cost the coordinator for
+        nothing)."""
         self._config = config
         self._security = security  # the process's gRPC credentials, to the coordinator and offset store
         self.listener = self._rest = RestListeners.open(config)
         self._server: RestServer | None = None
         self._control: CoordinatorControl | None = None
+        self._view: CoordinatorStatusView | None = None
         self._registry = registry
+        # What the processes of one gateway share (:mod:`services.gateway_forks`); None: one process.
+        self._forks = forks
+        self._eager_view = eager_view
+
+    @property
+    def config(self) -> WorkerConfig:
+        return self._config
 
     def start(self) -> None:
         config = self._config
@@ -52,7 +71,12 @@ class GroupRestApi:
         )
         # The plugins whose alter_offsets hooks the offsets API calls (Kafka runs them on its leader).
         hooks = self._registry or PluginRegistry.discover(config["plugin.path"] or [])
-        self._control = CoordinatorControl(
+        control = (
+            CoordinatorControl
+            if self._forks is None
+            else functools.partial(ForkedCoordinatorControl, loggers=self._forks.loggers)
+        )
+        self._control = control(
             config["coordinator.address"],
             config["group.id"],
             ServerInfo(KAFKA_API_LEVEL, f"connectd-{__version__}", kafka_cluster_id(config)),
@@ -66,8 +90,17 @@ class GroupRestApi:
             ),
             security=self._security,
         )
+        # Status reads from memory, kept current by the coordinator's status stream.
+        fence = self._forks.fence if self._forks is not None else None
+        self._view = CoordinatorStatusView(self._control.channel, config["group.id"], timeout_s, fence)
+        if self._eager_view:
+            self._view.start()
         app = create_app(
-            self._control, advertised_url=config.advertised_url, config=config, auth=self._rest.auth
+            self._control,
+            advertised_url=config.advertised_url,
+            config=config,
+            auth=self._rest.auth,
+            status_view=self._view,
         )
         self._server = RestServer(app, self._rest.endpoints)
         self._server.start()
@@ -78,9 +111,15 @@ class GroupRestApi:
             config.advertised_url,
         )
 
+    def close_listeners(self) -> None:
+        """Close the bound sockets alone: the process that forked the servers of them."""
+        self._rest.close()
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()
+        if self._view is not None:
+            self._view.close()
         if self._control is not None:
             self._control.close()
             self._source_offsets.stop()

@@ -306,6 +306,14 @@ class RestServer:
             runner.run(self._serve_all())
 
     async def _serve_all(self) -> None:
+        # Said once, because the fast stack is optional (uvicorn[standard]) and easy to lose unnoticed.
+        protocol = self._servers[0].config.http
+        parser = getattr(protocol, "func", protocol)
+        log.info(
+            "REST served by uvicorn with %s on %s",
+            getattr(parser, "__name__", parser),
+            type(asyncio.get_running_loop()).__module__.split(".")[0],
+        )
         await asyncio.gather(
             *(server.serve(sockets=[e.sock]) for server, e in zip(self._servers, self.endpoints, strict=True))
         )

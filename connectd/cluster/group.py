@@ -28,6 +28,7 @@ from connectd.cluster.assignments import MemberAssignment, StorageTopics
 from connectd.cluster.assignor import WorkAssignment
 from connectd.cluster.coordinator_port import StatusUpdate
 from connectd.cluster.membership import Member, Membership, MembershipSettings, Push, Units
+from connectd.cluster.status_feed import StatusChanges, StatusDelta
 from connectd.control import messages
 from connectd.control.connector_status import connector_status, task_status
 from connectd.control.connector_table import ConfigChange, ConnectorTable
@@ -138,6 +139,11 @@ class Group:
         self._assignments: dict[str, MemberAssignment] = {}
         self._plugins: dict[str, list[PluginInfo]] = {}
         self._types = ConnectorTypes()
+        # Status watchers (the REST views) follow these versions instead of reading every status.
+        self.status_changes = StatusChanges(epoch_base)
+        self._membership_seen: tuple[tuple[str, bool, int], ...] = ()
+        # Watchers wake together and ask for the same delta: computed once, for all of them.
+        self._last_delta: tuple[int | None, StatusDelta] | None = None
         log.info("group %s loaded %d connectors from %s", group_id, len(self._table), storage.config_topic)
 
     def flush_status_writes(self) -> None:
@@ -172,6 +178,14 @@ class Group:
             assignment = self._content.build(self._table, member.generation, member.latest, epochs)
             self._assignments[worker_id] = assignment
         return assignment
+
+    def _note_membership(self) -> None:
+        """Under the lock: every status may change when a member's liveness or assignment did (the
+        owner of an unassigned instance) or a member left (its plugins resolved connector types)."""
+        seen = tuple((m.worker_id, m.live, m.generation) for m in self._membership.members())
+        if seen != self._membership_seen:
+            self._membership_seen = seen
+            self.status_changes.touch_all()
 
     def _emit(self, assignments: Sequence[tuple[str, MemberAssignment]]) -> None:
         for worker_id, assignment in assignments:
@@ -211,6 +225,8 @@ class Group:
                 self._table.apply(change)
                 self._forget_states(change)
                 pushes = self._collect(self._membership.rebalance(self._units(), [change.name]))
+                self.status_changes.touch(change.name)
+                self._note_membership()
         self._emit(pushes)
         return change
 
@@ -251,6 +267,7 @@ class Group:
             out = self._collect(
                 self._membership.register(worker_id, address, claimed, tasks, now, self._units(), session)
             )
+            self.status_changes.touch_all()  # its plugins may resolve connector types
         self._emit(out)
         return session
 
@@ -259,6 +276,7 @@ class Group:
             self._membership.caller(worker_id, session)
             generation, pushes = self._membership.heartbeat(worker_id, applied_generation, now, self._units())
             out = self._collect(pushes)
+            self._note_membership()
         self._emit(out)
         return generation
 
@@ -271,6 +289,7 @@ class Group:
             self._plugins.pop(worker_id, None)
             self._assignments.pop(worker_id, None)
             out = self._collect(self._membership.leave(worker_id, self._units()))
+            self._note_membership()
         self._emit(out)
 
     def tick(self, now: float) -> None:
@@ -280,6 +299,7 @@ class Group:
                 self._assignments.pop(gone, None)
                 self._plugins.pop(gone, None)
             out = self._collect(pushes)
+            self._note_membership()
         self._emit(out)
 
     def assignment(self, worker_id: str, session: str) -> MemberAssignment:
@@ -358,6 +378,23 @@ class Group:
         """Every connector's status, in name order, under one lock."""
         with self._lock:
             return [self.connector_status(name) for name in self._table.names()]
+
+    def status_delta(self, since: int | None) -> StatusDelta:
+        """The statuses that may have changed after version ``since`` (all of them when it is None or
+        too old), with the version they are at: read under the lock, so the two agree."""
+        with self._lock:
+            version, touched = self.status_changes.since(since)
+            last = self._last_delta
+            if last is not None and last[0] == since and last[1].version == version:
+                return last[1]
+            if touched is None:
+                delta = StatusDelta(version, True, self.connector_statuses())
+            else:
+                present = sorted(name for name in touched if name in self._table)
+                gone = sorted(touched.difference(present))
+                delta = StatusDelta(version, False, [self.connector_status(n) for n in present], gone)
+            self._last_delta = (since, delta)
+            return delta
 
     def task_status(self, task: TaskId) -> StateInfo:
         with self._lock:
@@ -486,9 +523,11 @@ class Group:
             if not self._table.has_task(unit):
                 return
             self._task_states.setdefault(unit.connector, {})[unit.task] = state
+            self.status_changes.touch(unit.connector)
             self._write_status(self._status_store.put_task_status, unit, state, generation)
         elif unit in self._table:
             self._connector_states[unit] = state
+            self.status_changes.touch(unit)
             self._write_status(self._status_store.put_connector_status, unit, state, generation)
 
     # --- restarts (KIP-745) ----------------------------------------------------------------------

@@ -120,8 +120,10 @@ class ProcessLoggers:
             raise NotFoundError(f"Logger {name} not found.")
         return self._level_of(name, logger)
 
-    def set_level(self, namespace: str, level: str) -> list[str]:
-        """Set ``level`` on ``namespace`` and its existing descendants; the names whose level changed."""
+    def set_level(self, namespace: str, level: str, at: int | None = None) -> list[str]:
+        """Set ``level`` on ``namespace`` and its existing descendants; the names whose level changed.
+        ``at``: the change's time (epoch ms) when it was made elsewhere first (another process of
+        the same gateway), else now."""
         canonical = require_level(level)
         log.info("Setting level of namespace %s and children to %s", namespace or ROOT_LOGGER, canonical)
         if canonical == "TRACE":
@@ -138,7 +140,7 @@ class ProcessLoggers:
             targets.setdefault(namespace, logging.getLogger(namespace))
         # Read every old level first: setting a parent changes what its children inherit.
         before = {name: kafka_level_name(logger.getEffectiveLevel()) for name, logger in targets.items()}
-        now = self._clock()
+        now = self._clock() if at is None else at
         changed = []
         for name, logger in targets.items():
             logger.setLevel(KAFKA_LEVELS[canonical])

@@ -148,6 +148,36 @@ class ListConnectorStatusesResponse(_message.Message):
     statuses: _containers.RepeatedCompositeFieldContainer[_common_pb2.ConnectorStatus]
     def __init__(self, statuses: _Optional[_Iterable[_Union[_common_pb2.ConnectorStatus, _Mapping]]] = ...) -> None: ...
 
+class WatchConnectorStatusesRequest(_message.Message):
+    __slots__ = ("group_id",)
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    def __init__(self, group_id: _Optional[str] = ...) -> None: ...
+
+class WatchConnectorStatusesResponse(_message.Message):
+    __slots__ = ("version", "snapshot", "statuses", "removed")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    snapshot: bool
+    statuses: _containers.RepeatedCompositeFieldContainer[_common_pb2.ConnectorStatus]
+    removed: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, version: _Optional[int] = ..., snapshot: _Optional[bool] = ..., statuses: _Optional[_Iterable[_Union[_common_pb2.ConnectorStatus, _Mapping]]] = ..., removed: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetStatusVersionRequest(_message.Message):
+    __slots__ = ("group_id",)
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    def __init__(self, group_id: _Optional[str] = ...) -> None: ...
+
+class GetStatusVersionResponse(_message.Message):
+    __slots__ = ("version",)
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    def __init__(self, version: _Optional[int] = ...) -> None: ...
+
 class ListTasksRequest(_message.Message):
     __slots__ = ("group_id", "name")
     GROUP_ID_FIELD_NUMBER: _ClassVar[int]

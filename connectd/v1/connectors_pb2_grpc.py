@@ -74,6 +74,16 @@ class ConnectorServiceStub:
                 request_serializer=connectd_dot_v1_dot_connectors__pb2.ListConnectorStatusesRequest.SerializeToString,
                 response_deserializer=connectd_dot_v1_dot_connectors__pb2.ListConnectorStatusesResponse.FromString,
                 _registered_method=True)
+        self.WatchConnectorStatuses = channel.unary_stream(
+                '/connectd.v1.ConnectorService/WatchConnectorStatuses',
+                request_serializer=connectd_dot_v1_dot_connectors__pb2.WatchConnectorStatusesRequest.SerializeToString,
+                response_deserializer=connectd_dot_v1_dot_connectors__pb2.WatchConnectorStatusesResponse.FromString,
+                _registered_method=True)
+        self.GetStatusVersion = channel.unary_unary(
+                '/connectd.v1.ConnectorService/GetStatusVersion',
+                request_serializer=connectd_dot_v1_dot_connectors__pb2.GetStatusVersionRequest.SerializeToString,
+                response_deserializer=connectd_dot_v1_dot_connectors__pb2.GetStatusVersionResponse.FromString,
+                _registered_method=True)
         self.ListTasks = channel.unary_unary(
                 '/connectd.v1.ConnectorService/ListTasks',
                 request_serializer=connectd_dot_v1_dot_connectors__pb2.ListTasksRequest.SerializeToString,
@@ -177,6 +187,24 @@ class ConnectorServiceServicer:
 
     def ListConnectorStatuses(self, request, context):
         """Every connector's status in one call (GET /connectors?expand=status), not one call per name.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchConnectorStatuses(self, request, context):
+        """Every connector's status, kept current: the first response is a snapshot of all of them, each
+        later one the statuses that changed since the one before (changes in between are coalesced) and
+        the connectors deleted. A response is sent whenever the group's status version moves, even with
+        nothing in it. The REST gateway answers status reads from this stream instead of one call each.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStatusVersion(self, request, context):
+        """The group's status version now: a client that just made a write waits until its watch stream
+        reached this version before it reads statuses from it (read-your-writes).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -295,6 +323,16 @@ def add_ConnectorServiceServicer_to_server(servicer, server):
                     servicer.ListConnectorStatuses,
                     request_deserializer=connectd_dot_v1_dot_connectors__pb2.ListConnectorStatusesRequest.FromString,
                     response_serializer=connectd_dot_v1_dot_connectors__pb2.ListConnectorStatusesResponse.SerializeToString,
+            ),
+            'WatchConnectorStatuses': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchConnectorStatuses,
+                    request_deserializer=connectd_dot_v1_dot_connectors__pb2.WatchConnectorStatusesRequest.FromString,
+                    response_serializer=connectd_dot_v1_dot_connectors__pb2.WatchConnectorStatusesResponse.SerializeToString,
+            ),
+            'GetStatusVersion': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStatusVersion,
+                    request_deserializer=connectd_dot_v1_dot_connectors__pb2.GetStatusVersionRequest.FromString,
+                    response_serializer=connectd_dot_v1_dot_connectors__pb2.GetStatusVersionResponse.SerializeToString,
             ),
             'ListTasks': grpc.unary_unary_rpc_method_handler(
                     servicer.ListTasks,
@@ -563,6 +601,60 @@ class ConnectorService:
             '/connectd.v1.ConnectorService/ListConnectorStatuses',
             connectd_dot_v1_dot_connectors__pb2.ListConnectorStatusesRequest.SerializeToString,
             connectd_dot_v1_dot_connectors__pb2.ListConnectorStatusesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchConnectorStatuses(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/connectd.v1.ConnectorService/WatchConnectorStatuses',
+            connectd_dot_v1_dot_connectors__pb2.WatchConnectorStatusesRequest.SerializeToString,
+            connectd_dot_v1_dot_connectors__pb2.WatchConnectorStatusesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStatusVersion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectd.v1.ConnectorService/GetStatusVersion',
+            connectd_dot_v1_dot_connectors__pb2.GetStatusVersionRequest.SerializeToString,
+            connectd_dot_v1_dot_connectors__pb2.GetStatusVersionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from connectd.errors import BadRequestError, NotFoundError
+from connectd.runtime.control import ConnectControl
 from connectd.runtime.model import TargetState
 from gateway.dependencies import Control, config_map, in_thread, json_body
 from gateway.errors import RequestError
@@ -22,6 +23,7 @@ from gateway.schemas import (
     error_responses,
     json_request_body,
 )
+from gateway.status_view import get_status_view
 
 router = APIRouter(prefix="/connectors", tags=["connectors"])
 
@@ -57,7 +59,28 @@ def _check_name(config: dict[str, str | None], name: str) -> dict[str, str]:
     summary="Connector names, or a map of them expanded with status and/or info",
     responses={200: body(list[str] | dict[str, dict[str, Any]], "Names, or a map name -> {status, info}")},
 )
-def list_connectors(control: Control, expand: Annotated[list[str] | None, Query()] = None) -> Any:
+async def list_connectors(
+    request: Request, control: Control, expand: Annotated[list[str] | None, Query()] = None
+) -> Any:
+    view = get_status_view(request)
+    if view is not None:
+        # The common listings, from the status view's JSON; anything else (or a view not current) asks.
+        if not expand:
+            body = view.names_json()
+        elif set(expand) == {"status"}:
+            body = view.status_listing_json()
+        else:
+            body = None
+        if body is not None:
+            return _json_response(body)
+    return await in_thread(_list_connectors, control, expand)
+
+
+def _json_response(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
+
+
+def _list_connectors(control: ConnectControl, expand: list[str] | None) -> Any:
     names = control.connector_names()
     if not expand:
         return names
@@ -168,8 +191,12 @@ async def patch_config(name: str, request: Request, control: Control) -> dict[st
     summary="Connector and task states",
     responses={200: body(ConnectorStateInfo), **error_responses(404)},
 )
-def get_status(name: str, control: Control) -> dict[str, Any]:
-    return control.connector_status(name).to_dict()
+async def get_status(name: str, request: Request, control: Control) -> dict[str, Any]:
+    view = get_status_view(request)
+    body = view.status_json(name) if view is not None else None
+    if body is not None:
+        return _json_response(body)  # type: ignore[return-value]  # FastAPI passes a Response through
+    return (await in_thread(control.connector_status, name)).to_dict()
 
 
 @router.get(

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from gateway.dependencies import Control, config_map, json_body, query_flag
+from gateway.dependencies import Control, config_map, in_thread, json_body, query_flag
 from gateway.schemas import CONFIG_MAP, error_responses, json_request_body
 
 router = APIRouter(prefix="/connector-plugins", tags=["connector-plugins"])
@@ -26,7 +26,8 @@ def list_plugins(control: Control, connectorsOnly: str | None = None) -> list[di
 )
 async def validate_config(plugin: str, request: Request, control: Control) -> dict[str, Any]:
     config = config_map(await json_body(request), "request body")
-    return control.validate_config(plugin, config)
+    # Validation runs on a worker of the group (a gRPC call): off the event loop.
+    return await in_thread(control.validate_config, plugin, config)
 
 
 @router.get(

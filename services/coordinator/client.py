@@ -139,6 +139,11 @@ class CoordinatorControl(LoggerAdmin):
     def close(self) -> None:
         self._rpc.close()
 
+    @property
+    def channel(self) -> grpc.Channel:
+        """The channel to the coordinator (the status view's stream shares it)."""
+        return self._rpc.channel
+
     def server_info(self) -> ServerInfo:
         return self._server_info
 

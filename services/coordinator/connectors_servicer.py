@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import grpc
 
 from connectd.cluster.coordinator import Coordinator
+from connectd.cluster.status_feed import StatusCursor
 from connectd.errors import BadRequestError
 from connectd.v1 import common_pb2, connectors_pb2_grpc
 from connectd.v1 import connectors_pb2 as pb
 from services import convert
 
+# How long a status watch waits for a change before it re-checks that its client is still there.
+WATCH_POLL_SECONDS = 1.0
+
 
 class ConnectorServicer(connectors_pb2_grpc.ConnectorServiceServicer):
-    def __init__(self, coordinator: Coordinator) -> None:
+    def __init__(self, coordinator: Coordinator, stopping: threading.Event | None = None) -> None:
         self._core = coordinator
+        # Set on shutdown: status streams end at once instead of holding the server's grace period.
+        self._stopping = stopping or threading.Event()
 
     def ListConnectors(self, request: Any, context: grpc.ServicerContext) -> Any:
         return pb.ListConnectorsResponse(names=self._core.group(request.group_id).connector_names())
@@ -58,6 +66,24 @@ class ConnectorServicer(connectors_pb2_grpc.ConnectorServiceServicer):
         for status in self._core.group(request.group_id).connector_statuses():
             convert.status_into_pb(status, response.statuses.add())
         return response
+
+    def WatchConnectorStatuses(self, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        group = self._core.group(request.group_id)
+        cursor = StatusCursor()
+        while context.is_active() and not self._stopping.is_set():
+            out = cursor.advance(group.status_delta(cursor.version))
+            if out is not None:
+                response = pb.WatchConnectorStatusesResponse(
+                    version=out.version, snapshot=out.snapshot, removed=out.removed
+                )
+                for status in out.statuses:
+                    convert.status_into_pb(status, response.statuses.add())
+                yield response
+            assert cursor.version is not None
+            group.status_changes.wait_beyond(cursor.version, WATCH_POLL_SECONDS)
+
+    def GetStatusVersion(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return pb.GetStatusVersionResponse(version=self._core.group(request.group_id).status_changes.version)
 
     def ListTasks(self, request: Any, context: grpc.ServicerContext) -> Any:
         tasks = self._core.group(request.group_id).task_infos(request.name)

@@ -145,8 +145,8 @@ def serve_coordinator(config: WorkerConfig, security: GrpcSecurity, stop: thread
             membership_pb2,
             "GroupMembershipService",
         ),
-        (connectors_pb2_grpc.add_ConnectorServiceServicer_to_server, ConnectorServicer(core), connectors_pb2,
-         "ConnectorService"),
+        (connectors_pb2_grpc.add_ConnectorServiceServicer_to_server, ConnectorServicer(core, stopping=stop),
+         connectors_pb2, "ConnectorService"),
         (cluster_admin_pb2_grpc.add_ClusterAdminServiceServicer_to_server, ClusterAdminServicer(core),
          cluster_admin_pb2, "ClusterAdminService"),
     ):  # fmt: skip

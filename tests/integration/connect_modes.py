@@ -107,6 +107,9 @@ def start_distributed(
         group_id=group_id,
         bootstrap_servers=bootstrap_servers,
         settings={**FAST_SETTINGS, **(extra or {})},
+        # Two gateway processes: every REST test also checks read-your-writes across them (a write
+        # answered by one, the next read by either).
+        gateway_processes=2,
     ).start(workers=workers)
 
     def stop() -> None:

@@ -22,6 +22,8 @@ ZERO = {
     "GET / errors",
     "GET /connectors?expand=status errors",
     "GET /connectors/{name}/status errors",
+    "2 processes: GET /connectors?expand=status errors",
+    "2 processes: GET /connectors/{name}/status errors",
     "TLS http errors",
     "TLS https errors",
 }
