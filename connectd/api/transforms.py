@@ -87,6 +87,11 @@ class Transformation(ABC):
     #: Other names this plugin answers to in ``transforms.<alias>.type`` (e.g. Kafka's class name).
     aliases: tuple[str, ...] = ()
 
+    #: True when every record ``apply``/``apply_batch`` returns, other than the one it was given, is a
+    #: new object it keeps no reference to: the runtime may then hand those records on as its own
+    #: (``owned``) to the next stage's ``apply_batch``.
+    fresh_records: bool = False
+
     @classmethod
     def config_def(cls) -> ConfigDef:
         """The keys of ``transforms.<alias>.*`` this transformation reads (validated by the REST API)."""
@@ -101,6 +106,15 @@ class Transformation(ABC):
 
         Raise :class:`connectd.api.DataError` for a record it cannot handle: the runtime then fails
         the task or, with ``errors.tolerance=all``, skips the record (and parks it in the DLQ)."""
+
+    def apply_batch(self, records: list[R], owned: bool = False) -> list[R | None]:
+        """``apply`` of each record, in order: the runtime transforms a polled or consumed batch stage
+        by stage. Override it when a batch transforms faster than its records one by one.
+
+        ``owned``: the records are the runtime's own (made for this batch, held by no one else):
+        their fields may be set in place, though never the objects they hold (a value dict may be
+        shared with the record the task polled). Otherwise, as ``apply``, build new records."""
+        return list(map(self.apply, records))
 
     def close(self) -> None:
         """The task is stopping: release what ``configure`` acquired."""

@@ -6,8 +6,10 @@ import base64
 import binascii
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from decimal import Decimal
+from itertools import repeat
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from connectd.api.config import ConfigDef, ConfigKey, ConfigType, Importance, ValidString, Width
@@ -21,6 +23,7 @@ from connectd.api.schema import (
     SchemaAndValue,
     SchemaType,
 )
+from connectd.runtime.json_batch import json_texts
 from connectd.runtime.json_logical import KINDS, java_class, logical_from_json, logical_to_json, node_type
 
 
@@ -63,6 +66,24 @@ class StringConverter(Converter):
                 f"Failed to deserialize string of topic {topic} as {self.encoding}: {exc}"
             ) from None
 
+    def from_connect_batch(
+        self, topic: str, schema: Schema | None, values: Sequence[Any]
+    ) -> list[bytes | None]:
+        try:
+            # str.encode mapped in C; anything but a str (None, a number) raises TypeError.
+            return list(map(str.encode, values, repeat(self.encoding)))
+        except TypeError:
+            return super().from_connect_batch(topic, schema, values)
+
+    def to_connect_batch(
+        self, topic: str, data: Sequence[bytes | None]
+    ) -> tuple[list[Schema | None], list[Any]]:
+        try:
+            values: list[Any] = list(map(bytes.decode, data, repeat(self.encoding)))  # type: ignore[arg-type]
+        except (TypeError, UnicodeDecodeError):  # a null, or bytes to report one by one
+            return super().to_connect_batch(topic, data)
+        return [OPTIONAL_STRING_SCHEMA] * len(values), values
+
 
 class ByteArrayConverter(Converter):
     aliases = ("org.apache.kafka.connect.converters.ByteArrayConverter",)
@@ -78,6 +99,11 @@ class ByteArrayConverter(Converter):
 
     def to_connect(self, topic: str, data: bytes | None) -> SchemaAndValue:
         return SchemaAndValue(OPTIONAL_BYTES_SCHEMA, data)
+
+    def to_connect_batch(
+        self, topic: str, data: Sequence[bytes | None]
+    ) -> tuple[list[Schema | None], list[Any]]:
+        return [OPTIONAL_BYTES_SCHEMA] * len(data), list(data)
 
 
 _ENVELOPE_ERROR = (
@@ -187,6 +213,23 @@ class _JsonCodec:
             case _:
                 _check_primitive(schema, value, writing=True)
                 return value
+
+    def to_json_batch(self, schema: Schema, values: Sequence[Any]) -> list[Any] | None:
+        """``to_json`` of each value, for the common batches only: values of a plain primitive schema,
+        each of exactly its Python type (returned as they are), or dicts of a struct schema. None for
+        any other batch (nulls, logical types, containers): the caller converts value by value."""
+        if schema.name in KINDS or not values:
+            return None
+        types = set(map(type, values))
+        if len(types) != 1:
+            return None
+        plain = _PLAIN.get(schema.type)
+        if plain is not None and types == {plain}:
+            return values if isinstance(values, list) else list(values)
+        if schema.type is SchemaType.STRUCT and types == {dict}:
+            struct_to_json = self._struct_to_json
+            return [struct_to_json(schema, value) for value in values]
+        return None
 
     def _struct_to_json(self, schema: Schema, value: Mapping[str, Any]) -> dict[str, Any]:
         # Per record and field: a field of a plain type whose value has exactly that Python type
@@ -351,13 +394,35 @@ def _encode_exact(value: Any) -> str:
     return json.dumps(value)
 
 
-# One encoder for every call: json.dumps with non-default arguments builds a new encoder each time,
-# which costs more than encoding a small record.
+# One encoder for every call: json.dumps builds its C encoder again for each call (and with
+# non-default arguments a whole JSONEncoder), which costs more than encoding a small record. No
+# circular-reference markers (they would be shared between threads): a cycle, which converted
+# Connect data cannot have, ends in RecursionError instead of ValueError.
 _ENCODE = json.JSONEncoder(separators=_COMPACT).encode
+try:
+    from json.encoder import c_make_encoder as _make_encoder
+except ImportError:  # pragma: no cover - CPython always has it
+    _make_encoder = None
+
+
+def _no_default(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_C_ENCODE = (
+    _make_encoder(None, _no_default, encode_basestring_ascii, None, ":", ",", False, False, True)
+    if _make_encoder is not None
+    else None
+)
 
 
 def _dumps(tree: Any) -> str:
+    """``json.dumps(tree, separators=(",", ":"))``, faster."""
     try:
+        if type(tree) is str:
+            return encode_basestring_ascii(tree)  # type: ignore[no-any-return]
+        if _C_ENCODE is not None:
+            return "".join(_C_ENCODE(tree, 0))
         return _ENCODE(tree)
     except TypeError:  # a NUMERIC decimal: only then take the slower exact writer
         return _encode_exact(tree)
@@ -450,6 +515,23 @@ class JsonConverter(Converter):
         else:
             schema_json = self._to_json_cache.get(schema, lambda: _dumps(self._codec.schema_to_json(schema)))
         return f'{{"schema":{schema_json},"payload":{payload}}}'.encode()
+
+    def from_connect_batch(
+        self, topic: str, schema: Schema | None, values: Sequence[Any]
+    ) -> list[bytes | None]:
+        if schema is None:
+            return super().from_connect_batch(topic, schema, values)
+        payloads = json_texts(schema, values)
+        if payloads is None:
+            trees = self._codec.to_json_batch(schema, values)
+            if trees is None:  # nulls or values to check one by one
+                return super().from_connect_batch(topic, schema, values)
+            payloads = list(map(_dumps, trees))
+        if not self.schemas_enable:
+            return list(map(str.encode, payloads))
+        schema_json = self._to_json_cache.get(schema, lambda: _dumps(self._codec.schema_to_json(schema)))
+        head = f'{{"schema":{schema_json},"payload":'
+        return [f"{head}{payload}}}".encode() for payload in payloads]
 
     def to_connect(self, topic: str, data: bytes | None) -> SchemaAndValue:
         if data is None:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from itertools import repeat
+from operator import is_
 
-from confluent_kafka import Consumer, KafkaException, Message
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message
 from confluent_kafka import TopicPartition as KafkaTopicPartition
 
 from connectd.api.records import SinkRecord, TopicPartition
@@ -184,37 +186,53 @@ class SinkTaskRunner(TaskRunner):
             raise error
 
     def _deliver(self, messages: list[Message]) -> None:
-        records: list[SinkRecord] = []
-        originals: list[tuple[SinkRecord, Message]] = []
+        errors = list(map(Message.error, messages))
+        # By identity: comparing a KafkaError with None for equality raises.
+        if not all(map(is_, repeat(None), errors)):
+            messages = self._without_errors(messages, errors)
+            if not messages:
+                return
         # Offsets follow the consumed messages, not the records: a transform may drop a record or
-        # route it to another topic, and what was consumed is what gets committed.
-        positions: dict[TopicPartition, int] = {}
-        process, user_topic, record_topic = (
-            self._pipeline.process,
-            self._user_topic,
-            self.active_topics.record,
-        )
-        for message in messages:
-            error = message.error()
-            if error is not None:
-                if error.fatal():
-                    raise KafkaException(error)
-                log.warning("task %s: consumer error: %s", self.task_id, error)
-                continue
-            topic = user_topic(message.topic())
+        # route it to another topic, and what was consumed is what gets committed. The last message
+        # of each partition in the batch wins (dict order of insertion, built in C).
+        n = len(messages)
+        kafka_topics = list(map(Message.topic, messages))
+        partitions = list(map(Message.partition, messages))
+        offsets = list(map(Message.offset, messages))
+        one_topic = kafka_topics.count(kafka_topics[0]) == n
+        if one_topic and partitions.count(partitions[0]) == n:
+            last = {(kafka_topics[0], partitions[0]): offsets[-1]}
+        else:
+            last = dict(zip(zip(kafka_topics, partitions, strict=True), offsets, strict=True))
+        user_topic, record_topic = self._user_topic, self.active_topics.record
+        positions = {}
+        for (kafka_topic, partition), offset in last.items():
+            topic = user_topic(kafka_topic)
             record_topic(topic)
-            positions[TopicPartition(topic, message.partition())] = message.offset() + 1
-            record = process(message, topic)
-            if record is not None:
-                records.append(record)
-                if self._errant is not None:
-                    originals.append((record, message))
+            positions[TopicPartition(topic, partition)] = offset + 1
+        topics = [user_topic(kafka_topics[0])] * n if one_topic else list(map(user_topic, kafka_topics))
+        converted = self._pipeline.process_batch(messages, topics, partitions, offsets)
+        records: list[SinkRecord] = list(filter(None, converted))  # records are always true
         if records:
             if self._errant is not None:
-                self._errant.remember_batch(originals)
+                self._errant.remember_batch(
+                    [(r, m) for r, m in zip(converted, messages, strict=True) if r is not None]
+                )
             self.task.put(records)
             self.records_put += len(records)
         self._current.update(positions)
+
+    def _without_errors(self, messages: list[Message], errors: list[KafkaError | None]) -> list[Message]:
+        """The messages that carry records; a fatal consumer error fails the task, others are logged."""
+        kept = []
+        for message, error in zip(messages, errors, strict=True):
+            if error is None:
+                kept.append(message)
+            elif error.fatal():
+                raise KafkaException(error)
+            else:
+                log.warning("task %s: consumer error: %s", self.task_id, error)
+        return kept
 
     def _commit(self, partitions: set[TopicPartition], final: bool) -> None:
         current = {tp: offset for tp, offset in self._current.items() if tp in partitions}

@@ -6,7 +6,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Mapping
+from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
@@ -18,9 +21,15 @@ from connectd.api.task import SourceTask
 from connectd.errors import FencedError
 from connectd.runtime.model import TaskId
 from connectd.runtime.pipeline.errors import FailedRecord, Stage, class_name
-from connectd.runtime.pipeline.record_pipeline import SourceRecordPipeline
+from connectd.runtime.pipeline.record_pipeline import (
+    Outgoing,
+    PlainBatch,
+    SourceRecordPipeline,
+    one_object,
+    outgoing,
+)
 from connectd.runtime.status import StatusListener
-from connectd.runtime.submitted_records import SubmittedRecord, SubmittedRecords
+from connectd.runtime.submitted_records import SubmittedBatch, SubmittedRecords
 from connectd.runtime.task_runner import TaskRunner
 from connectd.runtime.topic_creation import TopicCreator
 from connectd.runtime.topic_tracking import TopicTracker
@@ -30,6 +39,9 @@ from connectd.storage.offsets import ConnectorOffsetReader, OffsetBackend
 log = logging.getLogger(__name__)
 
 _PAUSED_WAIT_S = 0.1
+_NO_PARTITION = object()  # before the first record of a batch: no source partition seen yet
+_SOURCE_PARTITION = attrgetter("source_partition")
+_drain = deque(maxlen=0).extend  # runs an iterator to its end in C
 
 
 class _SourceTaskContext:
@@ -44,38 +56,63 @@ class _SourceTaskContext:
         self.transaction_context = transaction_context
 
 
-class _Delivery(tuple[Any, ...]):
-    """The delivery callback of one record: ``(runner, handle, record or None)``. A callable tuple
-    rather than a closure or an object with ``__init__``: one is built per record, built in C, and
-    every record in flight keeps one alive (fewer live objects keep garbage collection cheap)."""
+class _BatchDelivery(SubmittedBatch):
+    """The records of one source partition in one ``poll()`` batch, and the delivery callback of each
+    of them: one object per batch, called by the producer for each record (no per-record objects,
+    so few live objects and cheap garbage collection)."""
+
+    __slots__ = ("runner", "topics")
+
+    def __init__(self, runner: SourceTaskRunner, topics: set[str]) -> None:
+        super().__init__()
+        self.runner = runner
+        # The Kafka topics of the poll() batch, recorded as active at this batch's first
+        # acknowledgement (KIP-558: once the broker has a record); None once recorded.
+        self.topics: set[str] | None = topics
+
+    def __call__(self, err: KafkaError | None, msg: Message) -> None:
+        if err is not None:
+            self.runner._produce_failed(self, None, err)
+            return
+        self.pending -= 1
+        if self.topics is not None:
+            self.record_topics()
+
+    def record_topics(self) -> None:
+        topics, self.topics = self.topics, None
+        record = self.runner.active_topics.record
+        for topic in topics or ():
+            record(topic)
+
+
+class _RecordDelivery(tuple[Any, ...]):
+    """The delivery callback of one record, ``(batch, record)``: when the task wants
+    ``commit_record`` or failed produces are tolerated (KIP-779), the record itself is needed.
+    A callable tuple: built in C, the cheapest per-record object."""
 
     __slots__ = ()
 
     def __call__(self, err: KafkaError | None, msg: Message) -> None:
-        runner: SourceTaskRunner = self[0]
-        handle: SubmittedRecord = self[1]
-        record: SourceRecord | None = self[
-            2
-        ]  # kept when the task overrides commit_record or errors are tolerated
+        batch: _BatchDelivery = self[0]
+        record: SourceRecord = self[1]
+        runner = batch.runner
         if err is not None:
-            runner._produce_failed(handle, record, err)
+            runner._produce_failed(batch, record, err)
             return
-        handle.acked = True
-        runner.active_topics.record(msg.topic())  # like Kafka: once the broker has the record
-        if record is not None and runner._wants_commit_record:
+        batch.pending -= 1
+        if batch.topics is not None:
+            batch.record_topics()
+        if runner._wants_commit_record:
             runner.task.commit_record(record, RecordMetadata(record.topic, msg.partition(), msg.offset()))
 
 
-def produce(
-    producer: Producer, topic: str, value: Any, key: Any, on_delivery: Any, kwargs: dict[str, Any]
-) -> None:
-    """One ``produce``, waiting for room while the producer's local queue is full."""
+def produce_outgoing(producer: Producer, out: Outgoing, callback: Any) -> None:
+    """Produce one pipeline output, waiting for room while the producer's local queue is full. Every
+    argument is positional: a keyword argument costs ``produce`` about a microsecond more."""
+    kafka_topic, value, key, partition, timestamp, headers, _ = out
     while True:
         try:
-            if kwargs:
-                producer.produce(topic, value, key, on_delivery=on_delivery, **kwargs)
-            else:
-                producer.produce(topic, value, key, on_delivery=on_delivery)
+            producer.produce(kafka_topic, value, key, partition, callback, None, timestamp, headers)
             return
         except BufferError:
             producer.poll(0.05)  # the local queue is full: let deliveries drain
@@ -188,34 +225,96 @@ class SourceTaskRunner(TaskRunner):
             raise ConnectError(f"Unrecoverable exception from producer send callback: {self._delivery_error}")
 
     def _send(self, producer: Producer, records: list[SourceRecord]) -> None:
-        # Per-record work is most of a source task's cost: attribute lookups are hoisted out of the loop.
-        process, submit, creator = self._pipeline.process, self._submitted.submit, self._topic_creator
-        keep_record = self._keep_records
-        for record in records:
-            handle = submit(record.source_partition, record.source_offset)
-            out = process(record)
-            if out is None:
-                self._dropped(handle, record)
-                continue
-            if creator is not None:
-                creator.ensure(out.topic, out.kafka_topic)
-            produce(
-                producer,
-                out.kafka_topic,
-                out.value,
-                out.key,
-                _Delivery((self, handle, record if keep_record else None)),
-                out.kwargs,
-            )
+        """Produce a polled batch. Its records of each source partition are tracked as one batch,
+        committable once all of them (and the batches before) are acknowledged."""
+        converted = self._pipeline.process_batch(records)
+        if (
+            isinstance(converted, PlainBatch)
+            and not self._keep_records
+            and one_object(list(map(_SOURCE_PARTITION, records)))
+            and (records[-1].source_offset is not None or records[0].source_partition is None)
+        ):
+            self._send_plain(producer, records, converted)
+        else:
+            self._send_each(producer, records, outgoing(converted))
         self.records_sent += len(records)
 
-    def _dropped(self, handle: SubmittedRecord, record: SourceRecord) -> None:
+    def _send_plain(self, producer: Producer, records: list[SourceRecord], plain: PlainBatch) -> None:
+        """The usual batch: one source partition, one topic, every record kept. The producer is called
+        from C (map) with the fewest arguments: no Python bytecode runs per record."""
+        batch = _BatchDelivery(self, {plain.kafka_topic})
+        partition, offset = records[0].source_partition, records[-1].source_offset
+        batch.offset = offset
+        if self._topic_creator is not None:
+            self._topic_creator.ensure(plain.topic, plain.kafka_topic)
+        count = len(plain.values)
+        batch.add(count)
+        values = iter(plain.values)
+        keys = repeat(None) if plain.keys is None else iter(plain.keys)
+        try:
+            _drain(map(producer.produce, repeat(plain.kafka_topic), values, keys, repeat(-1), repeat(batch)))
+        except BufferError:
+            # The local queue filled up: the refused record (the last one taken) and the rest go one
+            # by one, each waiting for room.
+            start = count - sum(1 for _ in values) - 1
+            for out in plain.outgoing()[start:]:
+                produce_outgoing(producer, out, batch)  # type: ignore[arg-type]
+        self._submitted.submit(partition, batch)
+        batch.seal()
+
+    def _send_each(
+        self, producer: Producer, records: list[SourceRecord], outs: list[Outgoing | None]
+    ) -> None:
+        produce_one = producer.produce
+        keep_records, creator = self._keep_records, self._topic_creator
+        topics: set[str] = set()
+        batches: dict[str | None, tuple[Mapping[str, Any] | None, _BatchDelivery]] = {}
+        partition: object = _NO_PARTITION
+        batch = _BatchDelivery(self, topics)
+        last_topic = None
+        key_of = self._submitted.key
+        # The source partition is compared by identity (usually one shared object per stream) and
+        # looked up by content only when it changes.
+        for record, out in zip(records, outs, strict=True):
+            if record.source_partition is not partition:
+                partition = record.source_partition
+                # Equal partitions in distinct objects are one partition: keyed by content.
+                key = None if partition is None else key_of(partition)  # type: ignore[arg-type]
+                known = batches.get(key)
+                if known is None:
+                    batch = _BatchDelivery(self, topics)
+                    batches[key] = (record.source_partition, batch)
+                else:
+                    batch = known[1]
+            if record.source_offset is not None:  # the batch's offset: its last record's
+                batch.offset = record.source_offset
+            if out is None:
+                self._dropped(batch, record, counted=False)
+                continue
+            kafka_topic = out[0]
+            if kafka_topic is not last_topic:
+                last_topic = kafka_topic
+                topics.add(kafka_topic)
+                if creator is not None:
+                    creator.ensure(out[6], kafka_topic)
+            batch.pending += 1
+            callback = _RecordDelivery((batch, record)) if keep_records else batch
+            try:
+                produce_one(kafka_topic, out[1], out[2], out[3], callback, None, out[4], out[5])
+            except BufferError:
+                produce_outgoing(producer, out, callback)  # the queue is full: wait for room
+        for source_partition, tracked in batches.values():
+            self._submitted.submit(source_partition, tracked)
+            tracked.seal()  # every record was handed over: the batch may finish now
+
+    def _dropped(self, batch: SubmittedBatch, record: SourceRecord, counted: bool = True) -> None:
         """A record a transform dropped or the error handling skipped: done, its offset committable."""
-        handle.acked = True
+        if counted:
+            batch.ack()
         if self._wants_commit_record:
             self.task.commit_record(record, None)
 
-    def _produce_failed(self, handle: SubmittedRecord, record: SourceRecord | None, err: KafkaError) -> None:
+    def _produce_failed(self, batch: SubmittedBatch, record: SourceRecord | None, err: KafkaError) -> None:
         """KIP-779: with ``errors.tolerance=all`` a record Kafka refused is reported and skipped;
         otherwise the task fails on it."""
         if record is None or not self._pipeline.errors.settings.tolerate_all:
@@ -229,7 +328,7 @@ class SourceTaskRunner(TaskRunner):
             self._pipeline.errors.report_failed(failure)
         except Exception as exc:  # the callback must not raise into librdkafka
             log.error("task %s: reporting a failed produce failed: %s", self.task_id, exc)
-        self._dropped(handle, record)
+        self._dropped(batch, record)
 
     def _commit_if_due(self, next_flush: float) -> float:
         """Commit when ``next_flush`` passed; the next one's time."""

@@ -1,72 +1,94 @@
 """Which source offsets may be committed, given records the broker acknowledges out of order.
 
-A record's offset is committable only once it and every record submitted before it for the same
-source partition are acknowledged; acks for later records wait behind an unacknowledged earlier one.
+The unit is a batch: the records of one source partition in one ``poll()`` result. A batch's offset
+(its last record's) is committable only once every record of the batch and of every earlier batch of
+the same source partition is acknowledged; a finished batch waits behind an unfinished earlier one.
+Coarser than one entry per record (a batch's earlier offsets are never committed on their own), but
+never earlier, and a million records in flight are a few hundred objects, not a million.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from connectd.storage.offsets import canonical_json
 
 
-class SubmittedRecord:
-    """One record in flight; the producer's delivery callback acknowledges it."""
+class SubmittedBatch:
+    """Records of one source partition in flight; each acknowledgement (or drop) calls :meth:`ack`.
 
-    __slots__ = ("acked", "offset")
+    ``pending`` starts at 1, a guard the sender removes with :meth:`seal` once every record of the
+    batch was handed to the producer: acknowledgements served while the batch is still being sent
+    (a full producer queue is drained mid-batch) cannot make it look finished early.
+    """
 
-    def __init__(self, offset: Mapping[str, Any]) -> None:
+    __slots__ = ("offset", "pending")
+
+    def __init__(self, offset: Mapping[str, Any] | None = None) -> None:
         self.offset = offset
-        self.acked = False
+        self.pending = 1
+
+    def add(self, count: int = 1) -> None:
+        self.pending += count
 
     def ack(self) -> None:
-        self.acked = True
+        self.pending -= 1
+
+    def seal(self) -> None:
+        self.pending -= 1
+
+    @property
+    def done(self) -> bool:
+        return self.pending <= 0
+
+
+B = TypeVar("B", bound=SubmittedBatch)
 
 
 class SubmittedRecords:
     """Not thread-safe: the task thread submits, acknowledges (producer callbacks) and commits."""
 
     def __init__(self) -> None:
-        self._pending: dict[str, deque[SubmittedRecord]] = {}
+        self._pending: dict[str, deque[SubmittedBatch]] = {}
         self._partitions: dict[str, Mapping[str, Any]] = {}
         # Partition dicts are usually one shared object per stream: cache their key by identity.
         self._last_partition: Mapping[str, Any] | None = None
         self._last_key = ""
 
-    def _key(self, partition: Mapping[str, Any]) -> str:
+    def key(self, partition: Mapping[str, Any]) -> str:
+        """The partition's identity in the queues: its canonical JSON."""
         if partition is self._last_partition:
             return self._last_key
         key = canonical_json(partition)
         self._last_partition, self._last_key = partition, key
         return key
 
-    def submit(
-        self, partition: Mapping[str, Any] | None, offset: Mapping[str, Any] | None
-    ) -> SubmittedRecord:
-        record = SubmittedRecord(offset or {})
-        if partition is None or offset is None:
-            return record  # nothing to commit for records without a position (e.g. stdin)
-        key = self._key(partition)
+    def submit(self, partition: Mapping[str, Any] | None, batch: B) -> B:
+        """Track ``batch`` behind the earlier batches of ``partition``. A batch without a partition or
+        an offset (e.g. stdin) has nothing to commit and is not tracked."""
+        if partition is None or batch.offset is None:
+            return batch
+        key = self.key(partition)
         queue = self._pending.get(key)
         if queue is None:
             queue = self._pending[key] = deque()
             self._partitions[key] = dict(partition)
-        queue.append(record)
-        return record
+        queue.append(batch)
+        return batch
 
     def committable(self) -> dict[str, tuple[Mapping[str, Any], Mapping[str, Any]]]:
-        """Pop every acknowledged prefix; the latest committable (partition, offset) per partition key."""
+        """Pop every finished prefix; the latest committable (partition, offset) per partition key."""
         result: dict[str, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
         for key, queue in self._pending.items():
             latest: Mapping[str, Any] | None = None
-            while queue and queue[0].acked:
+            while queue and queue[0].pending <= 0:
                 latest = queue.popleft().offset
             if latest is not None:
                 result[key] = (self._partitions[key], latest)
         return result
 
     def outstanding(self) -> int:
-        return sum(1 for queue in self._pending.values() for r in queue if not r.acked)
+        """Records handed to the producer and not yet acknowledged."""
+        return sum(max(0, b.pending) for queue in self._pending.values() for b in queue)

@@ -26,7 +26,7 @@ from connectd.api.errors import ConnectError
 from connectd.api.records import SourceRecord
 from connectd.control import messages
 from connectd.errors import FencedError
-from connectd.runtime.source_runner import SourceTaskRunner, produce
+from connectd.runtime.source_runner import SourceTaskRunner, produce_outgoing
 from connectd.storage.offsets import canonical_json, encode_key, encode_value
 
 log = logging.getLogger(__name__)
@@ -145,16 +145,16 @@ class TransactionalSourceTaskRunner(SourceTaskRunner):
 
     def _send_in_transaction(self, producer: Producer, records: list[SourceRecord]) -> None:
         requests = self._requests
-        for record in records:
+        on_delivery = self._on_delivery
+        for record, out in zip(records, self._pipeline.process_each(records), strict=True):
             if not self._open:
                 producer.begin_transaction()
                 self._open = True
                 self._transaction_ends = time.monotonic() + self._interval_s
-            out = self._pipeline.process(record)
             if out is not None:
                 if self._topic_creator is not None:
-                    self._topic_creator.ensure(out.topic, out.kafka_topic)
-                produce(producer, out.kafka_topic, out.value, out.key, self._on_delivery, out.kwargs)
+                    self._topic_creator.ensure(out[6], out[0])
+                produce_outgoing(producer, out, on_delivery)
             elif self._wants_commit_record:
                 self.task.commit_record(record, None)
             if record.source_partition is not None:
@@ -207,8 +207,16 @@ class TransactionalSourceTaskRunner(SourceTaskRunner):
         # Records this transaction reported are in the dead letter queue before its offsets commit.
         self._pipeline.errors.await_reports(self._flush_timeout_s)
         for partition, offset in self._pending.values():
-            produce(producer, self._offsets_topic, encode_value(offset), encode_key(connector, partition),
-                    self._on_delivery, {})  # fmt: skip
+            out = (
+                self._offsets_topic,
+                encode_value(offset),
+                encode_key(connector, partition),
+                -1,
+                0,
+                None,
+                "",
+            )
+            produce_outgoing(producer, out, self._on_delivery)
         deadline = time.monotonic() + self._flush_timeout_s + 30
         while True:
             try:

@@ -9,6 +9,7 @@ reads as null without a schema but fails with one (there would be no schema to g
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import repeat
 
 from connectd.api.config import ConfigDef, ConfigType, Importance
 from connectd.api.errors import DataError
@@ -24,7 +25,7 @@ from connectd.transforms.field_path import (
     require_struct,
     syntax_version,
 )
-from connectd.transforms.sides import KeySide, ValueSide
+from connectd.transforms.sides import KeySide, ValueSide, all_dicts, one_schema
 
 FIELD = "field"
 PURPOSE = "field extraction"
@@ -32,6 +33,8 @@ PURPOSE = "field extraction"
 
 class ExtractField(SidedTransformation):
     """The shared half of ``$Key`` and ``$Value``: ``side`` picks which part of the record."""
+
+    fresh_records = True
 
     @classmethod
     def config_def(cls) -> ConfigDef:
@@ -75,6 +78,26 @@ class ExtractField(SidedTransformation):
         if len(self._path.steps) == 1:
             self._last_schema, self._last_field = schema, field
         return self.side.replace(record, field.schema, extracted)
+
+    def apply_batch(self, records: list[R], owned: bool = False) -> list[R | None]:
+        side = self.side
+        schemas = side.schemas(records) if records else []
+        values = side.values(records)
+        # The batch form of apply's common case: a root field of a known struct schema.
+        field = self._last_field
+        if not (
+            field is not None
+            and schemas
+            and schemas[0] is self._last_schema
+            and one_schema(schemas)
+            and all_dicts(values)
+        ):
+            return list(map(self.apply, records))
+        extracted = list(map(dict.get, values, repeat(field.name)))
+        default = field.schema.default
+        if default is not None and self._with_default:
+            extracted = [default if v is None else v for v in extracted]
+        return side.replace_all(records, field.schema, extracted, owned)  # type: ignore[return-value]
 
 
 class ExtractFieldKey(KeySide, ExtractField):

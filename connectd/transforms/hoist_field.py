@@ -14,7 +14,7 @@ from connectd.api.schema import Field, Schema, SchemaType
 from connectd.api.transforms import R
 from connectd.transforms.builtin import SidedTransformation
 from connectd.transforms.field_path import SchemaCache
-from connectd.transforms.sides import KeySide, ValueSide
+from connectd.transforms.sides import KeySide, ValueSide, any_null, one_schema
 
 FIELD = "field"
 _FIELD_DOC = "Field name for the single field that will be created in the resulting Struct or Map."
@@ -30,6 +30,8 @@ def null_for_required(name: str, schema: Schema) -> DataError:
 class HoistField(SidedTransformation):
     """Wrap data using the specified field name in a Struct when schema present, or a Map in the case
     of schemaless data. The ``$Key`` and ``$Value`` variants pick the part of the record."""
+
+    fresh_records = True
 
     @classmethod
     def config_def(cls) -> ConfigDef:
@@ -53,6 +55,19 @@ class HoistField(SidedTransformation):
             raise null_for_required(self._field, schema)
         updated = self._cache.get(schema, self._hoisted_schema)
         return self.side.replace(record, updated, {self._field: value})
+
+    def apply_batch(self, records: list[R], owned: bool = False) -> list[R | None]:
+        side = self.side
+        schemas = side.schemas(records)
+        if not records or not one_schema(schemas):
+            return list(map(self.apply, records))
+        schema, values, field = schemas[0], side.values(records), self._field
+        if schema is None:
+            return side.replace_all(records, None, [{field: v} for v in values], owned)  # type: ignore[return-value]
+        if not schema.optional and any_null(values):
+            return list(map(self.apply, records))  # raises for the null
+        updated = self._cache.get(schema, self._hoisted_schema)
+        return side.replace_all(records, updated, [{field: v} for v in values], owned)  # type: ignore[return-value]
 
     def _hoisted_schema(self, schema: Schema) -> Schema:
         return Schema(SchemaType.STRUCT, fields=(Field(self._field, schema),))

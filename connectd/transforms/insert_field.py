@@ -50,7 +50,7 @@ from connectd.transforms.field_path import (
     require_struct,
     syntax_version,
 )
-from connectd.transforms.sides import KeySide, ValueSide
+from connectd.transforms.sides import KeySide, ValueSide, all_dicts, one_schema
 
 TOPIC_FIELD = "topic.field"
 PARTITION_FIELD = "partition.field"
@@ -113,6 +113,8 @@ def _adder(name: str, schema: Schema) -> Callable[[list[Field]], None]:
 
 class InsertField(SidedTransformation):
     """The shared half of ``$Key`` and ``$Value``: ``side`` picks which part of the record."""
+
+    fresh_records = True
 
     @classmethod
     def config_def(cls) -> ConfigDef:
@@ -202,6 +204,25 @@ class InsertField(SidedTransformation):
         for insertion, inserted in self._inserted(record, with_schema=True):
             root = insertion.path.update_struct(root, _setter(insertion.path.name, inserted), True)
         return self.side.replace(record, updated_schema, conform(root, updated_schema))
+
+    def apply_batch(self, records: list[R], owned: bool = False) -> list[R | None]:
+        side = self.side
+        schemas = side.schemas(records) if records else []
+        values = side.values(records)
+        # The batch form of apply's common case: static fields at the root of a known schema.
+        common = (
+            schemas
+            and schemas[0] is not None
+            and schemas[0] is self._last_schema
+            and self._static_only
+            and not (self._with_default and self._defaults)
+            and one_schema(schemas)
+            and all_dicts(values)
+        )
+        if not common:
+            return list(map(self.apply, records))
+        static = dict(self._static_items)
+        return side.replace_all(records, self._last_updated, [{**v, **static} for v in values], owned)  # type: ignore[return-value]
 
     def _inserted(self, record: R, with_schema: bool) -> Iterator[tuple[_Insertion, Any]]:
         """The values to insert into this record, in Kafka's order."""

@@ -46,7 +46,7 @@ from connectd.transforms.field_path import (
     require_struct,
     syntax_version,
 )
-from connectd.transforms.sides import KeySide, ValueSide
+from connectd.transforms.sides import KeySide, ValueSide, all_dicts, one_schema
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,8 @@ def _filtering_below(rule: _Rule, filtering: bool) -> bool:
 
 class ReplaceField(SidedTransformation):
     """The shared half of ``$Key`` and ``$Value``: ``side`` picks which part of the record."""
+
+    fresh_records = True
 
     @classmethod
     def config_def(cls) -> ConfigDef:
@@ -189,6 +191,25 @@ class ReplaceField(SidedTransformation):
         return self.side.replace(
             record, updated_schema, self._struct(struct, schema, self._root, self._filtering)
         )
+
+    def apply_batch(self, records: list[R], owned: bool = False) -> list[R | None]:
+        side = self.side
+        schemas = side.schemas(records) if records else []
+        values = side.values(records)
+        # The batch form of apply's common case: root-level rules, a known schema, no defaults.
+        common = (
+            schemas
+            and schemas[0] is not None
+            and schemas[0] is self._last_schema
+            and not (self._with_default and any(default is not None for _, _, default in self._plan))
+            and one_schema(schemas)
+            and all_dicts(values)
+        )
+        if not common:
+            return list(map(self.apply, records))
+        renames = [(old, new) for old, new, _ in self._plan]
+        updated = [{new: v.get(old) for old, new in renames} for v in values]
+        return side.replace_all(records, self._last_updated, updated, owned)  # type: ignore[return-value]
 
     # --- schemaless ------------------------------------------------------------------------------
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections import deque
 from enum import Enum
+from itertools import repeat
+from operator import attrgetter, is_not
 from typing import Any
 
 from connectd.api.records import SinkRecord, SourceRecord
 from connectd.api.schema import Schema
 from connectd.api.transforms import R, new_record
+
+_drain = deque(maxlen=0).extend  # runs an iterator to its end in C
 
 
 class Side(Enum):
@@ -45,6 +50,62 @@ class Side(Enum):
         if self is Side.KEY:
             return new_record(record, key_schema=schema, key=value)
         return new_record(record, value_schema=schema, value=value)
+
+    # --- batches: the runtime's record pipeline transforms a whole batch per stage -------------------
+
+    def values(self, records: list[R]) -> list[Any]:
+        return list(map(_GETTERS[self][0], records))
+
+    def schemas(self, records: list[R]) -> list[Schema | None]:
+        return list(map(_GETTERS[self][1], records))
+
+    def replace_all(self, records: list[R], schema: Schema | None, values: list[Any], owned: bool) -> list[R]:
+        """Each record with this side's schema (one for all) and value replaced. ``owned``: the
+        records are the runtime's own copies, set in place (the values are new objects; nothing any
+        other holder of the records can see changes); otherwise new records."""
+        if owned:
+            value_name, schema_name = _NAMES[self]
+            _drain(map(setattr, records, repeat(value_name), values))
+            _drain(map(setattr, records, repeat(schema_name), repeat(schema, len(records))))
+            return records
+        kinds = set(map(type, records))
+        if self is Side.VALUE and kinds == {SourceRecord}:
+            rs: Any = records
+            return [  # type: ignore[return-value]
+                SourceRecord(r.topic, v, r.key, r.source_partition, r.source_offset, r.partition,
+                             r.key_schema, schema, r.timestamp, r.headers)
+                for r, v in zip(rs, values, strict=True)
+            ]  # fmt: skip
+        if self is Side.VALUE and kinds == {SinkRecord}:
+            rs = records
+            return [  # type: ignore[return-value]
+                SinkRecord(
+                    r.topic, r.partition, r.offset, v, r.key, r.key_schema, schema, r.timestamp, r.headers
+                )
+                for r, v in zip(rs, values, strict=True)
+            ]
+        return [self.replace(r, schema, v) for r, v in zip(records, values, strict=True)]
+
+
+_GETTERS = {
+    Side.KEY: (attrgetter("key"), attrgetter("key_schema")),
+    Side.VALUE: (attrgetter("value"), attrgetter("value_schema")),
+}
+_NAMES = {Side.KEY: ("key", "key_schema"), Side.VALUE: ("value", "value_schema")}
+
+
+def one_schema(schemas: list[Schema | None]) -> bool:
+    """Whether a non-empty batch has a single schema object (or none at all)."""
+    return len(set(map(id, schemas))) == 1
+
+
+def all_dicts(values: list[Any]) -> bool:
+    """Whether every value of a batch is exactly a dict (a struct or a map, never null)."""
+    return set(map(type, values)) == {dict}
+
+
+def any_null(values: list[Any]) -> bool:
+    return not all(map(is_not, values, repeat(None)))
 
 
 class KeySide:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from operator import is_not
 from typing import Any
 
 from connectd.api.config import ConfigType, parse_value
@@ -53,6 +54,33 @@ class TransformationChain:
             if record is None:
                 return None
         return record
+
+    def apply_batch(self, records: list[R], owned: bool = False) -> list[R | None]:
+        """Each stage over the whole batch (one call per stage, not one chain walk per record); the
+        result is aligned with ``records``, None where a stage dropped the record. ``owned``: the
+        records are the runtime's own (a sink's, fresh from the converters), which lets
+        :meth:`Transformation.apply_batch` set their fields in place."""
+        out: list[Any] = records
+        dropped = False
+        for stage in self.stages:
+            transformation, predicate, negate = stage.transformation, stage.predicate, stage.negate
+            apply = transformation.apply
+            if predicate is None and not dropped:
+                before = out
+                out = transformation.apply_batch(before, owned)
+                # Still the runtime's own: what a transformation that keeps no reference returned,
+                # when every record was either the runtime's already or is a new object.
+                owned = transformation.fresh_records and (owned or all(map(is_not, out, before)))
+            else:
+                if predicate is None:
+                    out = [None if r is None else apply(r) for r in out]
+                else:
+                    test = predicate.test
+                    out = [r if r is None or test(r) == negate else apply(r) for r in out]
+                owned = False
+            # Records are always true: a shorter filter(None) means some stage dropped one.
+            dropped = dropped or len(list(filter(None, out))) != len(out)
+        return out
 
     def close(self) -> None:
         closed: set[int] = set()
