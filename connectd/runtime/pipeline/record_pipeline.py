@@ -265,7 +265,7 @@ class SinkRecordPipeline:
         try:
             records = self._convert_batch(messages, topics, partitions, offsets)
             # Fresh from the converters: the records are the runtime's own, to transform in place.
-            return self.chain.apply_batch(records, owned=True) if self.chain.stages else list(records)
+            return self.chain.apply_batch(records, owned=True) if self.chain.stages else records  # type: ignore[return-value]
         except Exception:
             if len(messages) == 1:
                 return [self._process_carefully(messages[0], topics[0])]
