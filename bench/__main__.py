@@ -22,6 +22,7 @@ from typing import Any
 from bench import (
     coordinator_scale,
     latency,
+    memory,
     rebalance,
     rest_latency,
     sink_throughput,
@@ -41,6 +42,7 @@ BENCHMARKS: dict[str, ModuleType] = {
         rest_latency,
         coordinator_scale,
         transforms,
+        memory,
     )
 }
 

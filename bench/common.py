@@ -61,11 +61,12 @@ class Scale:
     scale_connectors: int
     scale_tasks: int  # per connector
     scale_workers: int
+    memory_tasks: tuple[int, ...]  # idle source tasks per worker, one run each
 
 
 SCALES = {
-    "full": Scale("full", 1_000_000, 5000, 20.0, 3, 20, 4, 200, 200, 20.0, 1000, 10, 50),
-    "tiny": Scale("tiny", 5000, 2000, 1.5, 2, 3, 2, 4, 40, 1.0, 12, 3, 4),
+    "full": Scale("full", 1_000_000, 5000, 20.0, 3, 20, 4, 200, 200, 20.0, 1000, 10, 50, (1, 10, 100)),
+    "tiny": Scale("tiny", 5000, 2000, 1.5, 2, 3, 2, 4, 40, 1.0, 12, 3, 4, (1, 4, 8)),
 }
 
 

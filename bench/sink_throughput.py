@@ -26,6 +26,7 @@ from bench.common import (
     wait_file_lines,
 )
 from bench.source_throughput import lines_file
+from connectd.runtime.client_configs import FETCH_QUEUE_BACKOFF_MS
 
 NAME = "sink"
 TITLE = "2. sink throughput (Kafka -> FileStreamSink)"
@@ -47,7 +48,14 @@ def filled_topic(ctx: Context) -> str:
 def raw_consume(ctx: Context, topic: str, sink: Path) -> float:
     """Lines/s of a plain consumer (assigned partition, no group join) writing each value as a line."""
     count = ctx.scale.lines
-    consumer = Consumer({"bootstrap.servers": ctx.bootstrap, "group.id": unique("bench-raw-consume")})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": ctx.bootstrap,
+            "group.id": unique("bench-raw-consume"),
+            # As connectd's sink consumers: no 1 s pause each time the fetch queue fills up.
+            "fetch.queue.backoff.ms": FETCH_QUEUE_BACKOFF_MS,
+        }
+    )
     consumer.assign([KafkaTopicPartition(topic, 0, OFFSET_BEGINNING)])
     seen = 0
     first: tuple[float, int] | None = None

@@ -78,10 +78,10 @@ class FileStreamSinkTask(SinkTask):
     def put(self, records: list[SinkRecord]) -> None:
         # Written through: lines are in the file once put() returns, as with Kafka's
         # FileStreamSinkTask (whose PrintStream writes every record to the file at once).
-        values = list(map(_VALUE, records))
-        if set(map(type, values)) == {str}:  # lines already: joined in one call
-            text = "\n".join(values) + "\n"
-        else:
+        try:
+            # Lines already (str values): joined in one call; anything else is rendered one by one.
+            text = "\n".join(map(_VALUE, records)) + "\n" if records else ""
+        except TypeError:
             text = "".join(f"{_render(r.value, r.value_schema)}\n" for r in records)
         data = memoryview(text.encode("utf-8"))
         while data:

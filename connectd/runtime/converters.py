@@ -71,6 +71,8 @@ class StringConverter(Converter):
     ) -> list[bytes | None]:
         try:
             # str.encode mapped in C; anything but a str (None, a number) raises TypeError.
+            if self.encoding.lower() in ("utf-8", "utf8"):
+                return list(map(str.encode, values))  # the default codec: no name to look up
             return list(map(str.encode, values, repeat(self.encoding)))
         except TypeError:
             return super().from_connect_batch(topic, schema, values)

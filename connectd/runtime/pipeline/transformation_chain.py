@@ -78,8 +78,8 @@ class TransformationChain:
                     test = predicate.test
                     out = [r if r is None or test(r) == negate else apply(r) for r in out]
                 owned = False
-            # Records are always true: a shorter filter(None) means some stage dropped one.
-            dropped = dropped or len(list(filter(None, out))) != len(out)
+            # Records are always true: a false item is a record some stage dropped.
+            dropped = dropped or not all(out)
         return out
 
     def close(self) -> None:
