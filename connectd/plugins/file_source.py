@@ -29,6 +29,7 @@ TOPIC = "topic"
 BATCH_SIZE = "batch.size"
 _IDLE_WAIT_S = 0.05  # how long poll() waits for new data: bounds end-to-end latency when idle
 _READ_CHUNK = 1 << 16
+_PLUS_ONE = (1).__add__  # a line's length with its newline
 
 
 def _config_def() -> ConfigDef:
@@ -117,30 +118,36 @@ class FileStreamSourceTask(SourceTask):
             chunks.append(chunk)
             lines += chunk.count(b"\n")
         buffer = b"".join(chunks) if len(chunks) > 1 else chunks[0]
-        parts = buffer.split(b"\n", batch_size)
-        rest = parts.pop()  # an unfinished line, or what is beyond this batch
-        self._buffer = rest
-        if not parts:
+        values, lengths, self._buffer = self._lines(buffer)
+        if not values:
             self._stopped.wait(_IDLE_WAIT_S)
             return None
-        return self._records(parts)
+        return self._records(values, lengths)
 
-    def _records(self, lines: list[bytes]) -> list[SourceRecord]:
-        """One record per line (without its end: ``\n`` or ``\r\n``); the offset after each line."""
-        # Each line's end position, in C: the lengths plus the newline, accumulated from the start.
-        ends = list(accumulate(map((1).__add__, map(len, lines)), initial=self._position))[1:]
-        self._position = ends[-1]
-        text = b"\n".join(lines)
-        if b"\r\n" in text or text.endswith(b"\r"):  # a line ending in \r\n: the \r goes too
-            lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
-            text = b"\n".join(lines)
-        # All ASCII (the usual log line): one decode and one split for the batch.
-        values = (
-            text.decode("ascii").split("\n")
-            if text.isascii()
-            else [line.decode("utf-8", errors="replace") for line in lines]
-        )
+    def _lines(self, buffer: bytes) -> tuple[list[str], list[int], bytes]:
+        """Up to a batch of the complete lines at the start of ``buffer`` (without their ``\n`` or
+        ``\r\n``), each line's length in bytes with its end, and what is left of the buffer."""
+        if buffer.isascii():
+            # The usual log line: one decode and one split, and characters are bytes.
+            values = buffer.decode("ascii").split("\n", self.batch_size)
+            rest = values.pop()  # an unfinished line, or what is beyond this batch
+            lengths = list(map(_PLUS_ONE, map(len, values)))
+            left = buffer[len(buffer) - len(rest) :]
+        else:
+            lines = buffer.split(b"\n", self.batch_size)
+            left = lines.pop()
+            lengths = list(map(_PLUS_ONE, map(len, lines)))
+            values = [line.decode("utf-8", errors="replace") for line in lines]
+        if b"\r" in buffer:  # a line ending in \r\n loses the \r too (a one-byte search is quick)
+            values = [v[:-1] if v.endswith("\r") else v for v in values]
+        return values, lengths, left
+
+    def _records(self, values: list[str], lengths: list[int]) -> list[SourceRecord]:
+        """One record per line; its offset is the position after the line."""
         topic, partition = self.topic, self._partition
+        ends = list(accumulate(lengths, initial=self._position))
+        del ends[0]  # the position before the first line
+        self._position = ends[-1]
         if partition is None:
             return [
                 SourceRecord(topic, value, None, None, None, None, None, STRING_SCHEMA) for value in values
