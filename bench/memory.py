@@ -91,7 +91,12 @@ def run(ctx: Context) -> list[Figure]:
     per_task = slope(points) / MB
     figures = [Figure("no connector", round(baseline / MB, 1), "MB", note="baseline: the same worker, idle")]
     figures += [
-        Figure(f"{tasks} idle tasks", round(rss / MB, 1), "MB", note="FileStreamSource on an empty file")
+        Figure(
+            f"{tasks} idle task{'' if tasks == 1 else 's'}",
+            round(rss / MB, 1),
+            "MB",
+            note="FileStreamSource, empty file",
+        )
         for tasks, rss in points
     ]
     figures.append(
