@@ -85,8 +85,15 @@ def test_readme_role_commands_run_as_written(namespace: NetNamespace, tmp_path: 
             return False
 
     wait_for(answering, 60, "the first worker's REST API on 8083")
-    # The gateway answers the same API.
-    gateway = namespace.call(lambda: http_request("http://127.0.0.1:8080", "GET", "/connectors"))
+
+    # The gateway answers the same API (it starts on its own schedule: wait for it too).
+    def gateway_answer() -> tuple[int, Any] | None:
+        try:
+            return namespace.call(lambda: http_request("http://127.0.0.1:8080", "GET", "/connectors"))
+        except OSError:
+            return None
+
+    gateway = wait_for(gateway_answer, 60, "the gateway's REST API on 8080")
     assert gateway[0] == 200, f"the gateway on 8080: {gateway}"
     source, sink = tmp_path / "in.txt", tmp_path / "out.txt"
     source.touch()
