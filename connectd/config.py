@@ -358,32 +358,36 @@ SSL_KEYS = (
 REST_SSL_PREFIXES = ("ssl.", "listeners.https.ssl.", "admin.listeners.https.ssl.")
 
 
+def has_keystore(config: Mapping[str, str], prefix: str) -> bool:
+    """Whether the ``ssl.*`` keys under ``prefix`` name a keystore (a file, or an inline PEM key)."""
+    return any((config.get(prefix + key) or "").strip() for key in ("keystore.location", "keystore.key"))
+
+
+def _define_ssl_keys(d: ConfigDef, prefix: str, importance: Importance, documentation: str) -> None:
+    """Kafka's ``ssl.*`` keys under ``prefix``; passwords and inline private keys are PASSWORD-typed."""
+    for key in SSL_KEYS:
+        secret = key.endswith(("password", "keystore.key"))
+        d.define(
+            prefix + key,
+            ConfigType.PASSWORD if secret else ConfigType.STRING,
+            None,
+            importance=importance,
+            documentation=f"ssl.{key} {documentation}",
+        )
+
+
 def _define_rest_tls(d: ConfigDef) -> None:
     """TLS of the REST listeners: ``listeners.https.ssl.*`` (``admin.listeners.https.ssl.*``), else the
     worker's ``ssl.*``, as Kafka reads them."""
     for prefix in REST_SSL_PREFIXES:
-        for key in SSL_KEYS:
-            secret = key.endswith(("password", "keystore.key"))
-            d.define(
-                prefix + key,
-                ConfigType.PASSWORD if secret else ConfigType.STRING,
-                None,
-                importance=Importance.LOW,
-                documentation=f"ssl.{key} of the REST API's https listeners.",
-            )
+        _define_ssl_keys(d, prefix, Importance.LOW, "of the REST API's https listeners.")
 
 
 def _define_grpc_security(d: ConfigDef) -> None:
     """Mutual TLS and the cluster token between roles (services/security/grpc_credentials.py)."""
-    for key in SSL_KEYS:
-        secret = key.endswith(("password", "keystore.key"))
-        d.define(
-            f"grpc.ssl.{key}",
-            ConfigType.PASSWORD if secret else ConfigType.STRING,
-            None,
-            importance=Importance.MEDIUM,
-            documentation=f"ssl.{key} of gRPC between roles (client.auth defaults to required).",
-        )
+    _define_ssl_keys(
+        d, "grpc.ssl.", Importance.MEDIUM, "of gRPC between roles (client.auth defaults to required)."
+    )
     d.define(
         "grpc.auth.token",
         ConfigType.PASSWORD,
@@ -572,10 +576,7 @@ class WorkerConfig:
         host = self.values["grpc.host"]
         if host:
             return str(host)
-        tls = any(
-            (self.originals.get(f"grpc.ssl.{k}") or "").strip() for k in ("keystore.location", "keystore.key")
-        )
-        return "0.0.0.0" if tls else "127.0.0.1"
+        return "0.0.0.0" if has_keystore(self.originals, "grpc.ssl.") else "127.0.0.1"
 
     def grpc_advertised_host(self) -> str:
         """The host other roles reach this role's gRPC server at."""

@@ -27,8 +27,8 @@ from typing import Any
 
 import grpc
 
-from connectd.config import ConfigFileError, WorkerConfig
-from services.security.tls import TlsMaterial, has_keystore, material
+from connectd.config import ConfigFileError, WorkerConfig, has_keystore
+from services.security.tls import TlsMaterial, material
 
 log = logging.getLogger("connectd.security")
 

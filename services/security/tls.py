@@ -128,13 +128,6 @@ def _all_or_nothing(config: Mapping[str, str], listener_prefix: str) -> TlsMater
     return material(config, "ssl.")
 
 
-def has_keystore(config: Mapping[str, str], prefix: str) -> bool:
-    return bool(
-        (config.get(prefix + "keystore.location") or "").strip()
-        or (config.get(prefix + "keystore.key") or "").strip()
-    )
-
-
 def _store_type(get: Getter, prefix: str, which: str) -> str:
     value = (get(f"{which}.type") or "PEM").upper()
     if value not in STORE_TYPES:
