@@ -25,7 +25,7 @@ from connectd.transforms.field_path import (
     require_struct,
     syntax_version,
 )
-from connectd.transforms.sides import KeySide, ValueSide, all_dicts, one_schema
+from connectd.transforms.sides import KeySide, ValueSide
 
 FIELD = "field"
 PURPOSE = "field extraction"
@@ -81,17 +81,10 @@ class ExtractField(SidedTransformation):
 
     def apply_batch(self, records: list[R], owned: bool = False) -> list[R | None]:
         side = self.side
-        schemas = side.schemas(records) if records else []
-        values = side.values(records)
         # The batch form of apply's common case: a root field of a known struct schema.
         field = self._last_field
-        if not (
-            field is not None
-            and schemas
-            and schemas[0] is self._last_schema
-            and one_schema(schemas)
-            and all_dicts(values)
-        ):
+        values = side.struct_values(records, self._last_schema)
+        if field is None or values is None:
             return list(map(self.apply, records))
         extracted = list(map(dict.get, values, repeat(field.name)))
         default = field.schema.default

@@ -50,7 +50,7 @@ from connectd.transforms.field_path import (
     require_struct,
     syntax_version,
 )
-from connectd.transforms.sides import KeySide, ValueSide, all_dicts, one_schema
+from connectd.transforms.sides import KeySide, ValueSide
 
 TOPIC_FIELD = "topic.field"
 PARTITION_FIELD = "partition.field"
@@ -207,19 +207,9 @@ class InsertField(SidedTransformation):
 
     def apply_batch(self, records: list[R], owned: bool = False) -> list[R | None]:
         side = self.side
-        schemas = side.schemas(records) if records else []
-        values = side.values(records)
         # The batch form of apply's common case: static fields at the root of a known schema.
-        common = (
-            schemas
-            and schemas[0] is not None
-            and schemas[0] is self._last_schema
-            and self._static_only
-            and not (self._with_default and self._defaults)
-            and one_schema(schemas)
-            and all_dicts(values)
-        )
-        if not common:
+        values = side.struct_values(records, self._last_schema)
+        if values is None or not self._static_only or (self._with_default and self._defaults):
             return list(map(self.apply, records))
         static = dict(self._static_items)
         return side.replace_all(records, self._last_updated, [{**v, **static} for v in values], owned)  # type: ignore[return-value]

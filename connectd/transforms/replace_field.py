@@ -46,7 +46,7 @@ from connectd.transforms.field_path import (
     require_struct,
     syntax_version,
 )
-from connectd.transforms.sides import KeySide, ValueSide, all_dicts, one_schema
+from connectd.transforms.sides import KeySide, ValueSide
 
 log = logging.getLogger(__name__)
 
@@ -194,18 +194,10 @@ class ReplaceField(SidedTransformation):
 
     def apply_batch(self, records: list[R], owned: bool = False) -> list[R | None]:
         side = self.side
-        schemas = side.schemas(records) if records else []
-        values = side.values(records)
         # The batch form of apply's common case: root-level rules, a known schema, no defaults.
-        common = (
-            schemas
-            and schemas[0] is not None
-            and schemas[0] is self._last_schema
-            and not (self._with_default and any(default is not None for _, _, default in self._plan))
-            and one_schema(schemas)
-            and all_dicts(values)
-        )
-        if not common:
+        values = side.struct_values(records, self._last_schema)
+        defaults = self._with_default and any(default is not None for _, _, default in self._plan)
+        if values is None or defaults:
             return list(map(self.apply, records))
         renames = [(old, new) for old, new, _ in self._plan]
         updated = [{new: v.get(old) for old, new in renames} for v in values]

@@ -59,6 +59,18 @@ class Side(Enum):
     def schemas(self, records: list[R]) -> list[Schema | None]:
         return list(map(_GETTERS[self][1], records))
 
+    def struct_values(self, records: list[R], schema: Schema | None) -> list[dict[str, Any]] | None:
+        """This side's values when every record of a non-empty batch has exactly ``schema`` (the struct
+        schema an SMT's ``apply`` last cached; never None) and a struct value: the case a batch form
+        handles at once. None otherwise, and the batch goes through ``apply`` record by record."""
+        if not records or schema is None:
+            return None
+        schemas = self.schemas(records)
+        if schemas[0] is not schema or not one_schema(schemas):
+            return None
+        values = self.values(records)
+        return values if all_dicts(values) else None
+
     def replace_all(self, records: list[R], schema: Schema | None, values: list[Any], owned: bool) -> list[R]:
         """Each record with this side's schema (one for all) and value replaced. ``owned``: the
         records are the runtime's own copies, set in place (the values are new objects; nothing any
