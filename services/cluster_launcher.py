@@ -91,9 +91,6 @@ class LocalCluster:
         self.certs: ClusterCerts | None = None
         # How this process (the launcher, a test) calls the roles' gRPC: as the ``client`` role.
         self.security: GrpcSecurity = PLAINTEXT
-        self.rest_scheme = "http"
-        # Said once the cluster runs (run_cluster prints them), e.g. that REST answered without TLS.
-        self.notes: list[str] = []
         self.broker: EmbeddedBroker | None = None
         self.processes: list[RoleProcess] = []
         self.coordinator: RoleProcess | None = None
@@ -105,6 +102,11 @@ class LocalCluster:
     # --- settings --------------------------------------------------------------------------------
 
     @property
+    def rest_scheme(self) -> str:
+        """``--secure`` serves REST over https (with the cluster's certificates), else http."""
+        return "https" if self.secure else "http"
+
+    @property
     def rest_url(self) -> str:
         """The gateway's REST API, else the first worker's."""
         process = self.gateway or self.workers[0]
@@ -113,7 +115,7 @@ class LocalCluster:
     @property
     def rest_ssl_context(self) -> ssl.SSLContext | None:
         """What a REST client of the cluster trusts: the cluster's CA (None without --secure)."""
-        if self.certs is None or self.rest_scheme != "https":
+        if self.certs is None:
             return None
         return ssl.create_default_context(cafile=str(self.certs.ca))
 
@@ -127,7 +129,7 @@ class LocalCluster:
         return settings
 
     def rest_listener(self, port: int) -> dict[str, str]:
-        return {"listeners": f"{'https' if self.secure else 'http'}://127.0.0.1:{port}"}
+        return {"listeners": f"{self.rest_scheme}://127.0.0.1:{port}"}
 
     def base(self) -> dict[str, str]:
         """Every role's settings: the broker, and store topics sized for a one-broker cluster."""
@@ -161,7 +163,6 @@ class LocalCluster:
             if self.secure:
                 self.certs = make_cluster_certs(self.workdir / "certs")
                 self.security = GrpcSecurity.from_config(self.role_settings("client"))
-                self.rest_scheme = "https"
             if not self.bootstrap_servers:
                 self.broker = EmbeddedBroker(log_path=self.workdir / "broker.log").start()
                 self.bootstrap_servers = self.broker.bootstrap_servers
@@ -372,8 +373,6 @@ def run_cluster(args: argparse.Namespace) -> int:
     if cluster.certs is not None:
         where = cluster.certs.directory
         print(f"secure: mutual TLS and a cluster token between roles; CA, certificates and token in {where}")
-    for note in cluster.notes:
-        print(f"note: {note}")
     restart = "restarted with backoff" if args.restart else "left down (--no-restart)"
     print(f"REST API: {cluster.rest_url}   (a process that dies is {restart}; Ctrl-C stops all)", flush=True)
     if cluster.rest_ssl_context is not None and cluster.certs is not None:

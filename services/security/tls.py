@@ -21,15 +21,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from connectd.config import SSL_KEYS, ConfigFileError
+from connectd.config import ConfigFileError
 
 ClientAuth = Literal["none", "requested", "required"]
 # Reads one key under the prefix: its trimmed value, or None when unset or blank.
 Getter = Callable[[str], "str | None"]
 CLIENT_AUTH_VALUES: tuple[ClientAuth, ...] = ("none", "requested", "required")
 STORE_TYPES = ("PEM", "PKCS12")
-# Kafka's ssl.* keys this module reads, after the prefix (``ssl.``, ``listeners.https.ssl.``, ``grpc.ssl.``).
-KEYS = SSL_KEYS
 
 
 @dataclass(frozen=True, slots=True)
