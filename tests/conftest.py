@@ -34,3 +34,6 @@ def unique_name(request: pytest.FixtureRequest) -> str:
     """A name no other test uses (topics, groups, connectors): the broker is shared per session."""
     stem = "".join(c if c.isalnum() else "-" for c in request.node.name)[:40]
     return f"{stem}-{uuid.uuid4().hex[:8]}"
+
+
+pytest_plugins = ["tests.postgres_cluster"]
