@@ -1,5 +1,6 @@
-"""Runs a SourceTask: poll, the record pipeline (transforms, converters), produce with per-record
-delivery tracking, commit offsets."""
+"""Runs a SourceTask: poll, the record pipeline (transforms, converters), produce with delivery
+tracking per batch (by drain of the producer unless each record's acknowledgement is needed), commit
+offsets."""
 
 from __future__ import annotations
 
@@ -154,6 +155,13 @@ class SourceTaskRunner(TaskRunner):
         self._claim = TaskClaim(task_id, epoch, worker_id)
         # Tolerated errors: a produce failure is reported with the record, so it is kept in flight.
         self._keep_records = self._wants_commit_record or pipeline.errors.settings.tolerate_all
+        # Without a use for each record's acknowledgement, the producer reports failures only (a
+        # report per record costs as much as producing it): a batch is acknowledged once the producer
+        # has nothing left in flight, which a flush at each offset commit guarantees (Kafka's commit
+        # before KIP-618 worked the same way). Failures still fail the task.
+        self._acks_by_drain = not self._keep_records
+        self._unrecorded_topics: set[str] = set()
+        self._producer: Producer | None = None
         self.records_sent = 0
         self._task_lifecycle = threading.Lock()
         self._task_started = self._task_stop_called = False
@@ -178,7 +186,10 @@ class SourceTaskRunner(TaskRunner):
     def execute(self) -> None:
         # Claimed before the offsets are read: from now on an older copy can move none of them.
         self._offsets.claim(self._claim)
-        producer = Producer(self._producer_config)
+        config: dict[str, Any] = dict(self._producer_config)
+        if self._acks_by_drain:
+            config["delivery.report.only.error"] = True
+        producer = self._producer = Producer(config)
         try:
             self._start_task()
             next_flush = time.monotonic() + self._flush_interval_s
@@ -193,6 +204,8 @@ class SourceTaskRunner(TaskRunner):
                         self._send(producer, records)
                 producer.poll(0)
                 self._raise_delivery_error()
+                if self._acks_by_drain and not len(producer):
+                    self._settle_sent()
                 # Acknowledged records leave the in-flight queues now rather than at the next offset
                 # flush: a million live tracking objects make every garbage collection pass slow.
                 self._unwritten.update(self._submitted.committable())
@@ -220,6 +233,32 @@ class SourceTaskRunner(TaskRunner):
             self._task_started = True
         self.running()
 
+    def _settle_sent(self) -> None:
+        """Drain mode, the producer empty and its failures served: every record sent so far is
+        acknowledged, so every tracked batch is done and its topics are active (KIP-558)."""
+        self._submitted.settle_all()
+        record = self.active_topics.record
+        for topic in self._unrecorded_topics:
+            record(topic)
+        self._unrecorded_topics.clear()
+
+    def _flush_for_commit(self) -> None:
+        """Drain mode: wait (within ``offset.flush.timeout.ms``) for what is in flight, so that the
+        commit covers it; on a timeout the commit covers what was settled before."""
+        producer = self._producer
+        if producer is None:
+            return
+        if len(producer) and producer.flush(self._flush_timeout_s):
+            log.warning(
+                "task %s: producer not flushed within %.1f s; offsets of records in flight not committed",
+                self.task_id,
+                self._flush_timeout_s,
+            )
+            return
+        # After a failed record, which of the others succeeded is unknown: none is settled.
+        if self._delivery_error is None:
+            self._settle_sent()
+
     def _raise_delivery_error(self) -> None:
         if self._delivery_error is not None:
             raise ConnectError(f"Unrecoverable exception from producer send callback: {self._delivery_error}")
@@ -243,6 +282,8 @@ class SourceTaskRunner(TaskRunner):
         """The usual batch: one source partition, one topic, every record kept. The producer is called
         from C (map) with the fewest arguments: no Python bytecode runs per record."""
         batch = _BatchDelivery(self, {plain.kafka_topic})
+        if self._acks_by_drain:
+            self._unrecorded_topics.add(plain.kafka_topic)
         partition, offset = records[0].source_partition, records[-1].source_offset
         batch.offset = offset
         if self._topic_creator is not None:
@@ -303,6 +344,8 @@ class SourceTaskRunner(TaskRunner):
                 produce_one(kafka_topic, out[1], out[2], out[3], callback, None, out[4], out[5])
             except BufferError:
                 produce_outgoing(producer, out, callback)  # the queue is full: wait for room
+        if self._acks_by_drain:
+            self._unrecorded_topics |= topics
         for source_partition, tracked in batches.values():
             self._submitted.submit(source_partition, tracked)
             tracked.seal()  # every record was handed over: the batch may finish now
@@ -342,6 +385,8 @@ class SourceTaskRunner(TaskRunner):
         stale copy's commit is refused (FencedError): it ends the task at once, with no final commit."""
         # Reported records reach the dead letter queue before the offsets past them are committed.
         self._pipeline.errors.await_reports(self._flush_timeout_s)
+        if self._acks_by_drain:
+            self._flush_for_commit()
         self._unwritten.update(self._submitted.committable())
         try:
             # With nothing to commit, ask the store anyway: a stale copy must not run on for free.

@@ -89,6 +89,12 @@ class SubmittedRecords:
                 result[key] = (self._partitions[key], latest)
         return result
 
+    def settle_all(self) -> None:
+        """Mark every tracked batch acknowledged: the producer confirmed it holds none of their records."""
+        for queue in self._pending.values():
+            for batch in queue:
+                batch.pending = 0
+
     def outstanding(self) -> int:
         """Records handed to the producer and not yet acknowledged."""
         return sum(max(0, b.pending) for queue in self._pending.values() for b in queue)

@@ -232,3 +232,81 @@ def test_records_without_a_position_are_sent_and_not_tracked(tmp_path: Path) -> 
     r._send(producer, [SourceRecord("out", "stdin line", value_schema=STRING_SCHEMA)])  # type: ignore[arg-type]
     producer.deliver()
     assert producer.sent[0][1] == b"stdin line" and committable(r) == {}
+
+
+class ErrorsOnlyProducer(FakeProducer):
+    """``delivery.report.only.error``: a success leaves the queue silently, a failure is reported;
+    ``len()`` is what is still in flight, ``flush`` waits for it (here: delivers it)."""
+
+    def deliver(self, indexes: list[int] | None = None, error: Any = None) -> None:
+        chosen = set(range(len(self.waiting)) if indexes is None else indexes)
+        for i in sorted(chosen):
+            if error is not None:
+                callback, message = self.waiting[i]
+                callback(error, message)
+        self.waiting = [w for i, w in enumerate(self.waiting) if i not in chosen]
+
+    def __len__(self) -> int:
+        return len(self.waiting)
+
+    def flush(self, timeout: float = 0) -> int:
+        self.deliver()
+        return 0
+
+
+class StalledProducer(ErrorsOnlyProducer):
+    def flush(self, timeout: float = 0) -> int:
+        return len(self.waiting)  # the broker answers nothing within the timeout
+
+
+def committed(r: SourceTaskRunner) -> dict[str, Any]:
+    return {str(p.get("f")): o["position"] for p, o in r._offsets.list("t")}
+
+
+def drain_runner(tmp_path: Path, producer: FakeProducer) -> SourceTaskRunner:
+    r = runner(tmp_path)
+    assert r._acks_by_drain, "a task without commit_record and without tolerance acknowledges by drain"
+    r._producer = producer  # type: ignore[assignment]
+    r._offsets.claim(r._claim)
+    return r
+
+
+def test_by_drain_a_batch_is_done_only_once_the_producer_holds_nothing(tmp_path: Path) -> None:
+    producer = ErrorsOnlyProducer()
+    r = drain_runner(tmp_path, producer)
+    r._send(producer, lines({"f": "a"}, 0, 5))  # type: ignore[arg-type]
+    producer.deliver([0, 1, 2, 3])
+    assert len(producer) == 1 and committable(r) == {}, "a record is still in flight"
+    assert r.active_topics._seen == set(), "no record of the topic is known to be written yet"
+    producer.deliver()
+    r._settle_sent()  # what the task loop does when len(producer) == 0
+    assert committable(r) == {"a": 4}
+    assert r.active_topics._seen == {"out"}
+
+
+def test_by_drain_a_commit_flushes_what_is_in_flight_first(tmp_path: Path) -> None:
+    producer = ErrorsOnlyProducer()
+    r = drain_runner(tmp_path, producer)
+    r._send(producer, lines({"f": "a"}, 0, 3))  # type: ignore[arg-type]
+    r.commit_offsets()
+    assert committed(r) == {"a": 2}
+
+
+def test_by_drain_a_commit_whose_flush_times_out_commits_nothing_in_flight(tmp_path: Path) -> None:
+    producer = StalledProducer()
+    r = drain_runner(tmp_path, producer)
+    r._send(producer, lines({"f": "a"}, 0, 3))  # type: ignore[arg-type]
+    r.commit_offsets()
+    assert committed(r) == {}, "expected no offset committed while its records are unacknowledged"
+
+
+def test_by_drain_a_failed_record_fails_the_task_and_settles_nothing(tmp_path: Path) -> None:
+    producer = ErrorsOnlyProducer()
+    r = drain_runner(tmp_path, producer)
+    r._send(producer, lines({"f": "a"}, 0, 3))  # type: ignore[arg-type]
+    producer.deliver([1], error=FakeError("broker said no"))
+    producer.deliver()
+    r.commit_offsets()  # the final commit of a failing task
+    assert committed(r) == {}, "which records of the batch succeeded is unknown: nothing is committed"
+    with pytest.raises(Exception, match="broker said no"):
+        r._raise_delivery_error()
