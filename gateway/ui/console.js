@@ -101,7 +101,8 @@ function renderList() {
         { class: name === ui.selected ? "selected" : null, dataset: { connector: name } },
         h("td", {}, h("button", { type: "button", class: "link name", onclick: () => select(name) }, name)),
         h("td", {}, type),
-        h("td", { class: "connector-state" }, stateBadge(status?.connector?.state), worker(status?.connector)),
+        h("td", { class: "connector-state" }, stateBadge(status?.connector?.state)),
+        h("td", { class: "worker muted" }, status?.connector?.worker_id ?? ""),
         h("td", { class: "tasks" }, (status?.tasks ?? []).map(taskCell)),
         h("td", { class: "rate num" }, rates.format(name)),
       );
@@ -114,7 +115,12 @@ function worker(instance) {
 }
 
 function taskCell(task) {
-  return h("div", { class: "task", dataset: { task: String(task.id) } }, `${task.id} `, stateBadge(task.state), worker(task));
+  return h(
+    "div",
+    { class: "task", dataset: { task: String(task.id) } },
+    h("span", { class: "task-id" }, `${task.id} `, stateBadge(task.state)),
+    worker(task),
+  );
 }
 
 // --- a connector's detail -------------------------------------------------------------------------
@@ -260,7 +266,8 @@ function statusTable(status) {
               ? h(
                   "details",
                   { class: "trace", open: row.state === "FAILED", dataset: { part: `trace-${row.label}` } },
-                  h("summary", {}, row.trace.split("\n")[0]),
+                  // A Python trace ends with the exception: the line worth seeing folded.
+                  h("summary", {}, lastLine(row.trace)),
                   h("pre", {}, row.trace),
                 )
               : "",
@@ -269,6 +276,11 @@ function statusTable(status) {
       ),
     ),
   );
+}
+
+function lastLine(text) {
+  const lines = text.split("\n").filter((line) => line.trim());
+  return lines.length ? lines[lines.length - 1] : text;
 }
 
 function topicList(name, topics) {
