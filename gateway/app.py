@@ -12,6 +12,7 @@ from connectd import __version__
 from connectd.config import WorkerConfig
 from connectd.runtime.control import ConnectControl
 from gateway.auth import Authenticator, authorize
+from gateway.console import install_console
 from gateway.cors import install_cors
 from gateway.dependencies import accepts_json
 from gateway.errors import RequestError, install_error_handlers
@@ -68,6 +69,8 @@ def create_app(
     app.include_router(topics.router, dependencies=json_only)
     app.include_router(offsets.router, dependencies=json_only)
     app.include_router(admin.router, dependencies=json_only)
+    # The web console (static files; its API calls go through the routes above, authenticated).
+    install_console(app)
     return app
 
 
