@@ -47,7 +47,14 @@ from connectd.api.connector import Connector, ConnectorContext, SinkConnector, S
 from connectd.api.converter import Converter
 from connectd.api.errors import ConfigError, ConnectError, DataError, MissingConfigError, RetriableError
 from connectd.api.exactly_once import ConnectorTransactionBoundaries, ExactlyOnceSupport, TransactionContext
-from connectd.api.records import Header, RecordMetadata, SinkRecord, SourceRecord, TopicPartition
+from connectd.api.records import (
+    Header,
+    RecordMetadata,
+    SinkRecord,
+    SourceRecord,
+    SourceRecordBatch,
+    TopicPartition,
+)
 from connectd.api.schema import (
     BOOLEAN_SCHEMA,
     BYTES_SCHEMA,
@@ -126,6 +133,7 @@ __all__ = [
     "SinkTaskContext",
     "SourceConnector",
     "SourceRecord",
+    "SourceRecordBatch",
     "SourceTask",
     "SourceTaskContext",
     "Task",

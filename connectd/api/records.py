@@ -37,6 +37,39 @@ class SourceRecord:
     headers: list[Header] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class SourceRecordBatch:
+    """Records of one topic and one source stream as columns, which ``SourceTask.poll`` may return
+    instead of a list of :class:`SourceRecord`: the runtime then converts and sends the values without
+    building an object per record (a file's lines, a table's rows). The records have no key, headers,
+    partition or timestamp of their own; ``source_offset`` is the position after the last one, and the
+    batch commits as a whole (never part of it).
+    """
+
+    topic: str
+    values: list[Any]
+    value_schema: Schema | None = None
+    source_partition: Mapping[str, Any] | None = None
+    source_offset: Mapping[str, Any] | None = None
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def records(self) -> list[SourceRecord]:
+        """The batch one record per value, for what needs records (transforms, ``commit_record``):
+        the last carries the batch's offset, the others none (the batch is committed as one)."""
+        topic, schema, partition = self.topic, self.value_schema, self.source_partition
+        records = [SourceRecord(topic, v, None, partition, None, None, None, schema) for v in self.values]
+        if records:
+            records[-1].source_offset = self.source_offset
+        return records
+
+
+def as_records(polled: list[SourceRecord] | SourceRecordBatch) -> list[SourceRecord]:
+    """What ``poll`` returned, as a list of records."""
+    return polled.records() if isinstance(polled, SourceRecordBatch) else polled
+
+
 @dataclass(slots=True)
 class SinkRecord:
     """A record consumed from Kafka for a sink task; ``offset`` is its Kafka offset."""

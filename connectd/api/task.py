@@ -8,7 +8,7 @@ from concurrent.futures import Future
 from typing import Any, Protocol
 
 from connectd.api.exactly_once import TransactionContext
-from connectd.api.records import RecordMetadata, SinkRecord, SourceRecord, TopicPartition
+from connectd.api.records import RecordMetadata, SinkRecord, SourceRecord, SourceRecordBatch, TopicPartition
 
 
 class OffsetReader(Protocol):
@@ -71,8 +71,9 @@ class SourceTask(Task):
         self.context = context
 
     @abstractmethod
-    def poll(self) -> list[SourceRecord] | None:
-        """The next batch, or None/[] when nothing is ready. May block briefly; never forever."""
+    def poll(self) -> list[SourceRecord] | SourceRecordBatch | None:
+        """The next batch, or None/[] when nothing is ready. May block briefly; never forever.
+        Many plain records of one stream go faster as one :class:`SourceRecordBatch`."""
 
     def commit(self) -> None:
         """Offsets up to the last flush are committed (acknowledge them upstream if needed)."""

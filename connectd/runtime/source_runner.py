@@ -17,7 +17,7 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from connectd.api.errors import ConnectError
 from connectd.api.exactly_once import TransactionContext
-from connectd.api.records import RecordMetadata, SourceRecord
+from connectd.api.records import RecordMetadata, SourceRecord, SourceRecordBatch
 from connectd.api.task import SourceTask
 from connectd.errors import FencedError
 from connectd.runtime.model import TaskId
@@ -263,28 +263,39 @@ class SourceTaskRunner(TaskRunner):
         if self._delivery_error is not None:
             raise ConnectError(f"Unrecoverable exception from producer send callback: {self._delivery_error}")
 
-    def _send(self, producer: Producer, records: list[SourceRecord]) -> None:
+    def _send(self, producer: Producer, polled: list[SourceRecord] | SourceRecordBatch) -> None:
         """Produce a polled batch. Its records of each source partition are tracked as one batch,
         committable once all of them (and the batches before) are acknowledged."""
-        converted = self._pipeline.process_batch(records)
+        self.records_sent += len(polled)
+        if isinstance(polled, SourceRecordBatch):
+            columns = None if self._keep_records else self._pipeline.process_columns(polled)
+            if columns is not None:
+                self._send_plain(producer, polled.source_partition, polled.source_offset, columns)
+                return
+            polled = polled.records()
+        converted = self._pipeline.process_batch(polled)
         if (
             isinstance(converted, PlainBatch)
             and not self._keep_records
-            and one_object(list(map(_SOURCE_PARTITION, records)))
-            and (records[-1].source_offset is not None or records[0].source_partition is None)
+            and one_object(list(map(_SOURCE_PARTITION, polled)))
+            and (polled[-1].source_offset is not None or polled[0].source_partition is None)
         ):
-            self._send_plain(producer, records, converted)
+            self._send_plain(producer, polled[0].source_partition, polled[-1].source_offset, converted)
         else:
-            self._send_each(producer, records, outgoing(converted))
-        self.records_sent += len(records)
+            self._send_each(producer, polled, outgoing(converted))
 
-    def _send_plain(self, producer: Producer, records: list[SourceRecord], plain: PlainBatch) -> None:
+    def _send_plain(
+        self,
+        producer: Producer,
+        partition: Mapping[str, Any] | None,
+        offset: Mapping[str, Any] | None,
+        plain: PlainBatch,
+    ) -> None:
         """The usual batch: one source partition, one topic, every record kept. The producer is called
         from C (map) with the fewest arguments: no Python bytecode runs per record."""
         batch = _BatchDelivery(self, {plain.kafka_topic})
         if self._acks_by_drain:
             self._unrecorded_topics.add(plain.kafka_topic)
-        partition, offset = records[0].source_partition, records[-1].source_offset
         batch.offset = offset
         if self._topic_creator is not None:
             self._topic_creator.ensure(plain.topic, plain.kafka_topic)

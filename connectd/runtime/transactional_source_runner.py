@@ -23,7 +23,7 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from connectd.api.errors import ConnectError
-from connectd.api.records import SourceRecord
+from connectd.api.records import SourceRecord, as_records
 from connectd.control import messages
 from connectd.errors import FencedError
 from connectd.runtime.source_runner import SourceTaskRunner, produce_outgoing
@@ -116,7 +116,7 @@ class TransactionalSourceTaskRunner(SourceTaskRunner):
                 if not self.idle_if_paused(_PAUSED_WAIT_S):
                     records = self.task.poll()
                     if records:
-                        self._send_in_transaction(producer, records)
+                        self._send_in_transaction(producer, as_records(records))
                 self._end_transaction_if_due(producer)
                 producer.poll(0)
                 self._raise_producer_error()
@@ -157,7 +157,8 @@ class TransactionalSourceTaskRunner(SourceTaskRunner):
                 produce_outgoing(producer, out, on_delivery)
             elif self._wants_commit_record:
                 self.task.commit_record(record, None)
-            if record.source_partition is not None:
+            # A record of a SourceRecordBatch but its last has no offset of its own.
+            if record.source_partition is not None and record.source_offset is not None:
                 partition = record.source_partition
                 self._pending[canonical_json(partition)] = (partition, record.source_offset)
             if record is requests.commit_after:

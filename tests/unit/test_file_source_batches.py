@@ -1,5 +1,5 @@
-"""FileStreamSourceTask cuts a batch of lines out of what it read at once: each record's offset is the
-byte position after its line, ``\\r\\n`` loses the ``\\r``, an unfinished last line waits."""
+"""FileStreamSourceTask cuts a batch of lines out of what it read at once: the batch's offset is the
+byte position after its last line, ``\\r\\n`` loses the ``\\r``, an unfinished last line waits."""
 
 from __future__ import annotations
 
@@ -29,17 +29,25 @@ def task(path: Path, batch_size: int = 2000, committed: dict[str, Any] | None = 
     return t
 
 
-def polled(t: FileStreamSourceTask) -> list[tuple[str, int]]:
-    records = t.poll() or []
-    return [(r.value, r.source_offset["position"]) for r in records]  # type: ignore[index]
+def polled(t: FileStreamSourceTask) -> list[tuple[str, int | None]]:
+    """The polled batch's lines, the last with the batch's offset (the position after it)."""
+    batch = t.poll()
+    if batch is None:
+        return []
+    assert batch.source_partition == {"filename": t.filename}, batch.source_partition
+    position = batch.source_offset["position"] if batch.source_offset else None
+    return [(v, position if i == len(batch) - 1 else None) for i, v in enumerate(batch.values)]
 
 
 def test_lines_and_positions(tmp_path: Path) -> None:
     path = tmp_path / "in.txt"
     path.write_bytes(b"one\ntwo\r\n\nthr\xc3\xa9e\nunfinished")
     t = task(path)
-    assert polled(t) == [("one", 4), ("two", 9), ("", 10), ("thrée", 17)]
+    assert polled(t) == [("one", None), ("two", None), ("", None), ("thrée", 17)]
     assert t.poll() is None, "the unfinished line waits for its end"
+    one_by_one = task(path, batch_size=1)
+    assert [polled(one_by_one) for _ in range(4)] == [[("one", 4)], [("two", 9)], [("", 10)], [("thrée", 17)]]
+    one_by_one.stop()
     with open(path, "ab") as out:
         out.write(b" now\n")
     assert polled(t) == [("unfinished now", 32)]
@@ -49,7 +57,8 @@ def test_lines_and_positions(tmp_path: Path) -> None:
 def test_invalid_utf8_is_replaced_and_counted_in_bytes(tmp_path: Path) -> None:
     path = tmp_path / "in.txt"
     path.write_bytes(b"a\xffb\nok\n")
-    assert polled(task(path)) == [("a\ufffdb", 4), ("ok", 7)]
+    assert polled(task(path, batch_size=1)) == [("a\ufffdb", 4)]
+    assert polled(task(path)) == [("a\ufffdb", None), ("ok", 7)]
 
 
 def test_batches_are_cut_at_batch_size_and_resume_at_the_committed_position(tmp_path: Path) -> None:
@@ -70,7 +79,7 @@ def test_a_large_file_reads_in_chunks_without_losing_a_line(tmp_path: Path) -> N
         "".join(f"{line}\r\n" if i % 7 == 0 else f"{line}\n" for i, line in enumerate(lines)).encode()
     )
     t = task(path, batch_size=1500)
-    seen: list[tuple[str, int]] = []
+    seen: list[tuple[str, int | None]] = []
     while batch := polled(t):
         seen.extend(batch)
     assert [v for v, _ in seen] == lines

@@ -35,6 +35,7 @@ STABLE_NAMES = {
     "SinkTaskContext",
     "SourceConnector",
     "SourceRecord",
+    "SourceRecordBatch",
     "SourceTask",
     "SourceTaskContext",
     "Task",

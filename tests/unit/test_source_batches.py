@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from connectd.api.records import Header, RecordMetadata, SourceRecord
+from connectd.api.records import Header, RecordMetadata, SourceRecord, SourceRecordBatch
 from connectd.api.schema import STRING_SCHEMA
 from connectd.api.task import SourceTask
 from connectd.runtime.converters import StringConverter
@@ -310,3 +310,47 @@ def test_by_drain_a_failed_record_fails_the_task_and_settles_nothing(tmp_path: P
     assert committed(r) == {}, "which records of the batch succeeded is unknown: nothing is committed"
     with pytest.raises(Exception, match="broker said no"):
         r._raise_delivery_error()
+
+
+def column_batch(start: int, count: int, partition: dict[str, Any] | None = None) -> SourceRecordBatch:
+    values = [f"line {i}" for i in range(start, start + count)]
+    return SourceRecordBatch("out", values, STRING_SCHEMA, partition, {"position": start + count - 1})
+
+
+def test_a_column_batch_is_sent_as_is_and_commits_at_its_offset(tmp_path: Path) -> None:
+    r, producer = runner(tmp_path), FakeProducer()
+    r._send(producer, column_batch(0, 3, {"f": "a"}))  # type: ignore[arg-type]
+    r._send(producer, column_batch(3, 2, {"f": "a"}))  # type: ignore[arg-type]
+    assert [s[1] for s in producer.sent] == [f"line {i}".encode() for i in range(5)]
+    producer.deliver([0, 1, 3, 4])
+    assert committable(r) == {}, "the third record of the first batch is in flight"
+    producer.deliver()
+    assert committable(r) == {"a": 4} and r.records_sent == 5
+
+
+def test_a_column_batch_meeting_a_transform_goes_record_by_record(tmp_path: Path) -> None:
+    drop_odd = Filter()
+    drop_odd.configure({})
+
+    class Odd:
+        def test(self, record: SourceRecord) -> bool:
+            return int(str(record.value).split()[1]) % 2 == 1
+
+    chain = TransformationChain([TransformationStage("f", drop_odd, Odd(), False)])  # type: ignore[arg-type]
+    r, producer = runner(tmp_path, chain=chain), FakeProducer()
+    r._send(producer, column_batch(0, 4, {"f": "a"}))  # type: ignore[arg-type]
+    assert [s[1] for s in producer.sent] == [b"line 0", b"line 2"]
+    producer.deliver()
+    assert committable(r) == {"a": 3}, "the batch's offset holds though its last record was dropped"
+
+
+def test_a_column_batch_gives_commit_record_each_record_the_last_with_the_offset(tmp_path: Path) -> None:
+    task = CommittingTask()
+    r, producer = runner(tmp_path, task=task), FakeProducer()
+    r._send(producer, column_batch(0, 2, {"f": "a"}))  # type: ignore[arg-type]
+    producer.deliver()
+    assert [(rec.value, rec.source_offset) for rec, _ in task.committed] == [
+        ("line 0", None),
+        ("line 1", {"position": 1}),
+    ]
+    assert committable(r) == {"a": 1}

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from confluent_kafka import Message
 
 from connectd.api.converter import Converter
-from connectd.api.records import Header, SinkRecord, SourceRecord
+from connectd.api.records import Header, SinkRecord, SourceRecord, SourceRecordBatch
 from connectd.runtime.pipeline.errors import (
     ConsumedMessage,
     FailedRecord,
@@ -121,6 +121,18 @@ class SourceRecordPipeline:
             if len(polled) == 1:
                 return [self._process_carefully(polled[0])]
             return [self.process(record) for record in polled]  # only the failing records go slowly
+
+    def process_columns(self, polled: SourceRecordBatch) -> PlainBatch | None:
+        """A polled batch converted as one column, or None when it must go record by record (the
+        task has transforms, or the converter refused a value: the records path reports it)."""
+        if self.chain.stages:
+            return None
+        topic = polled.topic
+        try:
+            values = self._value.from_connect_batch(topic, polled.value_schema, polled.values)
+        except Exception:
+            return None
+        return PlainBatch(topic, self.kafka_topic(topic), values, None)
 
     def process_each(self, polled: list[SourceRecord]) -> list[Outgoing | None]:
         """:meth:`process_batch`, always record by record."""
