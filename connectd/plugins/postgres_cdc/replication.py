@@ -40,6 +40,13 @@ def _quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+class SlotInUseError(ConnectError):
+    """Another connection streams the slot (a previous owner of the task not yet gone)."""
+
+
+_OBJECT_IN_USE = b"55006"
+
+
 class ReplicationConnection:
     """One walsender connection: creates a logical slot, then streams it and reports progress."""
 
@@ -80,7 +87,11 @@ class ReplicationConnection:
             raise ConnectError(f"cannot start replication of slot {slot!r}: {self._error()}")
         result = self._conn.get_result()
         if result is None or result.status != pq.ExecStatus.COPY_BOTH:
-            raise ConnectError(f"cannot start replication of slot {slot!r}: {self._error()}")
+            in_use = result is not None and result.error_field(pq.DiagnosticField.SQLSTATE) == _OBJECT_IN_USE
+            while self._conn.get_result() is not None:
+                pass  # drain, so that the connection can send the next attempt
+            error = SlotInUseError if in_use else ConnectError
+            raise error(f"cannot start replication of slot {slot!r}: {self._error()}")
 
     def read(self, timeout: float) -> XLogData | None:
         """The next XLogData message, or None when none came within ``timeout`` seconds. Keepalives are

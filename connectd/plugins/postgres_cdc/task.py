@@ -25,13 +25,14 @@ from connectd.plugins.postgres_cdc import catalog, pgoutput
 from connectd.plugins.postgres_cdc.acks import SlotProgress
 from connectd.plugins.postgres_cdc.config import CdcSettings
 from connectd.plugins.postgres_cdc.events import Column, Position, TableEvents, TableInfo
-from connectd.plugins.postgres_cdc.replication import ReplicationConnection
+from connectd.plugins.postgres_cdc.replication import ReplicationConnection, SlotInUseError
 from connectd.plugins.postgres_cdc.snapshot import Snapshot, SnapshotBatch
 
 log = logging.getLogger(__name__)
 
 _PG_EPOCH_MS = 946_684_800_000
 _CONFIRM_EVERY_S = 1.0  # how often the committed offset is read back to confirm the slot
+_SLOT_BUSY_WAIT_S = 60.0  # how long a new owner waits for the previous one's walsender to go
 
 
 class PostgresCdcSourceTask(SourceTask):
@@ -96,7 +97,19 @@ class PostgresCdcSourceTask(SourceTask):
             self._snapshot = Snapshot(self._conninfo, infos, s.fetch_size, exported, resume)
             self._snapshot_events = {t.qualified: self._table_events(t) for t in infos}
         else:
-            self._repl.start(s.slot, s.publication)
+            self._start_stream()
+
+    def _start_stream(self) -> None:
+        assert self._repl is not None
+        deadline = time.monotonic() + _SLOT_BUSY_WAIT_S
+        while True:
+            try:
+                self._repl.start(self._settings.slot, self._settings.publication)
+                return
+            except SlotInUseError:
+                # After a failover the killed worker's walsender lingers until the server notices.
+                if time.monotonic() > deadline or self._stopped.wait(0.5):
+                    raise
 
     def _table_events(self, table: TableInfo) -> TableEvents:
         s = self._settings
@@ -122,7 +135,7 @@ class PostgresCdcSourceTask(SourceTask):
             log.info(
                 "snapshot of %s done; streaming slot %s", self._settings.topic_prefix, self._settings.slot
             )
-            self._repl.start(self._settings.slot, self._settings.publication)
+            self._start_stream()
         return records
 
     def _snapshot_records(self, batch: SnapshotBatch) -> list[SourceRecord]:
