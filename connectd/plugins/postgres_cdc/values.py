@@ -102,7 +102,12 @@ def _with_utc_offset(text: str) -> str:
 
 def _zoned_timestamp(text: str) -> str:
     stamp = dt.datetime.fromisoformat(_with_utc_offset(text)).astimezone(dt.UTC)
-    return stamp.replace(tzinfo=None).isoformat() + "Z"
+    # Java's ISO_OFFSET_DATE_TIME, as Debezium writes it: no trailing zeros in the fraction.
+    return _trim_fraction(stamp.replace(tzinfo=None).isoformat()) + "Z"
+
+
+def _trim_fraction(iso: str) -> str:
+    return iso.rstrip("0").rstrip(".") if "." in iso else iso
 
 
 def _zoned_time(text: str) -> str:
@@ -111,7 +116,7 @@ def _zoned_time(text: str) -> str:
     hours, minutes = int(zone[1:3]), int(zone[4:6])
     offset = dt.timedelta(hours=hours, minutes=minutes) * (1 if zone[0] == "+" else -1)
     utc = (dt.datetime.combine(_MIDNIGHT, dt.time.fromisoformat(local)) - offset).time()
-    return utc.isoformat() + "Z"
+    return _trim_fraction(utc.isoformat()) + "Z"
 
 
 def _decimal(text: str) -> Decimal | None:
