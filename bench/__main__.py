@@ -23,6 +23,7 @@ from bench import (
     coordinator_scale,
     latency,
     memory,
+    postgres_cdc,
     rebalance,
     rest_latency,
     sink_throughput,
@@ -43,6 +44,7 @@ BENCHMARKS: dict[str, ModuleType] = {
         coordinator_scale,
         transforms,
         memory,
+        postgres_cdc,
     )
 }
 

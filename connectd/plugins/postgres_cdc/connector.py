@@ -1,0 +1,73 @@
+"""PostgresCdcSourceConnector: Debezium's PostgreSQL connector (pgoutput), as one connectd source task."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from connectd.api import ConfigDef, ConfigValue, ConnectError, ExactlyOnceSupport, SourceConnector
+from connectd.connector_version import BUILTIN_VERSION
+from connectd.plugins.postgres_cdc.config import config_def
+
+if TYPE_CHECKING:
+    from connectd.plugins.postgres_cdc.task import PostgresCdcSourceTask
+
+MISSING_DRIVER = (
+    "PostgresCdcSourceConnector needs the psycopg driver: install connectd with the postgres extra "
+    "(pip install 'connectd[postgres]')"
+)
+
+
+def _require_driver() -> None:
+    if importlib.util.find_spec("psycopg") is None:
+        raise ConnectError(MISSING_DRIVER)
+
+
+class PostgresCdcSourceConnector(SourceConnector):
+    aliases = ("io.debezium.connector.postgresql.PostgresConnector",)
+
+    def version(self) -> str:
+        return BUILTIN_VERSION
+
+    def config_def(self) -> ConfigDef:
+        return config_def()
+
+    def validate(self, config: Mapping[str, str]) -> dict[str, ConfigValue]:
+        results = super().validate(config)
+        if importlib.util.find_spec("psycopg") is None:
+            results["database.hostname"].add_error(MISSING_DRIVER)
+        return results
+
+    def start(self, config: Mapping[str, str]) -> None:
+        _require_driver()
+        config_def().parse(config)  # a bad key fails the connector, naming the key
+        self._config = dict(config)
+
+    def task_class(self) -> type[PostgresCdcSourceTask]:
+        _require_driver()
+        from connectd.plugins.postgres_cdc.task import PostgresCdcSourceTask
+
+        return PostgresCdcSourceTask
+
+    def task_configs(self, max_tasks: int) -> list[dict[str, str]]:
+        # One slot is one ordered stream: a single task, whatever tasks.max allows (as Debezium).
+        return [dict(self._config)]
+
+    def exactly_once_support(self, config: Mapping[str, str]) -> ExactlyOnceSupport:
+        # An offset names one change exactly (commit LSN, record number): a restart resumes just after it.
+        return ExactlyOnceSupport.SUPPORTED
+
+    def alter_offsets(
+        self, config: Mapping[str, str], offsets: Sequence[tuple[dict[str, Any], dict[str, Any] | None]]
+    ) -> bool:
+        for _, offset in offsets:
+            if offset is not None and "lsn_commit" not in offset and not offset.get("snapshot"):
+                raise ConnectError(
+                    "A PostgreSQL CDC offset holds lsn_commit (and event), or snapshot progress"
+                )
+        # The slot is not moved: a reset replays from what it last confirmed.
+        return True
+
+    def stop(self) -> None:
+        pass
