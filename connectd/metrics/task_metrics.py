@@ -78,13 +78,16 @@ class TaskMetrics:
     # --- recorded by the runner, once per batch or commit ------------------------------------------
 
     def record_batch(self, taken: int, started: float, ended: float) -> None:
-        """A ``poll()`` that returned ``taken`` records (source), or ``taken`` records read (sink)
-        whose ``put()`` ran from ``started`` to ``ended``."""
+        """A source's ``poll()`` that returned ``taken`` records, from ``started`` to ``ended``."""
         self.record_taken(taken, ended)
+        self.record_batch_time(started, ended)
+
+    def record_batch_time(self, started: float, ended: float) -> None:
+        """The time of one ``poll()`` (source) or ``put()`` (sink)."""
         self.batch_time_ms.record((ended - started) * 1000, ended)
 
     def record_taken(self, taken: int, now: float) -> None:
-        """Records polled (source) or read (sink) that took no ``put()`` (a sink batch all dropped)."""
+        """Records polled (source) or read from Kafka (sink, before conversion)."""
         self.taken_total += taken
         self.taken.record(taken, now)
         self.batch_size.record(taken, now)

@@ -216,6 +216,8 @@ class SinkTaskRunner(TaskRunner):
             record_topic(topic)
             positions[TopicPartition(topic, partition)] = offset + 1
         topics = [user_topic(kafka_topics[0])] * n if one_topic else list(map(user_topic, kafka_topics))
+        if self.metrics is not None:
+            self.metrics.record_taken(n, time.monotonic())
         converted = self._pipeline.process_batch(messages, topics, partitions, offsets)
         records: list[SinkRecord] = list(filter(None, converted))  # records are always true
         if records:
@@ -228,10 +230,8 @@ class SinkTaskRunner(TaskRunner):
             self.records_put += len(records)
             if self.metrics is not None:
                 ended = time.monotonic()
-                self.metrics.record_batch(n, started, ended)
+                self.metrics.record_batch_time(started, ended)
                 self.metrics.record_handed(len(records), ended)
-        elif self.metrics is not None:
-            self.metrics.record_taken(n, time.monotonic())
         self._current.update(positions)
         if self.metrics is not None:
             self._record_lag(last)
