@@ -23,6 +23,7 @@ from bench import (
     coordinator_scale,
     latency,
     memory,
+    metrics_cost,
     rebalance,
     rest_latency,
     sink_throughput,
@@ -43,6 +44,7 @@ BENCHMARKS: dict[str, ModuleType] = {
         coordinator_scale,
         transforms,
         memory,
+        metrics_cost,
     )
 }
 
