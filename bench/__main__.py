@@ -23,6 +23,7 @@ from bench import (
     coordinator_scale,
     latency,
     memory,
+    metrics_cost,
     postgres_cdc,
     rebalance,
     rest_latency,
@@ -45,6 +46,7 @@ BENCHMARKS: dict[str, ModuleType] = {
         transforms,
         memory,
         postgres_cdc,
+        metrics_cost,
     )
 }
 

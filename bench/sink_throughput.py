@@ -78,9 +78,14 @@ def raw_consume(ctx: Context, topic: str, sink: Path) -> float:
 
 
 def connectd_sink(
-    ctx: Context, topic: str, label: str = "sink", extra: dict[str, str] | None = None
+    ctx: Context,
+    topic: str,
+    label: str = "sink",
+    extra: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None,
 ) -> float:
-    """Lines/s of ``connectd standalone`` running one FileStreamSink task (with ``extra`` keys)."""
+    """Lines/s of ``connectd standalone`` running one FileStreamSink task (with ``extra`` connector
+    keys and ``settings`` worker keys)."""
     workdir = ctx.subdir(label)
     sink = workdir / "sink.txt"
     connector = {
@@ -92,7 +97,7 @@ def connectd_sink(
         **(extra or {}),
     }
     count = ctx.scale.lines
-    with Standalone(workdir, ctx.bootstrap, [connector]) as worker:
+    with Standalone(workdir, ctx.bootstrap, [connector], settings) as worker:
         try:
             first, first_lines, last = wait_file_lines(sink, count, 60 + count / 2000, worker.alive)
         except TimeoutError as exc:

@@ -61,10 +61,15 @@ def raw_produce(ctx: Context, source: Path) -> float:
 
 
 def connectd_source(
-    ctx: Context, source: Path, converter: str, label: str, extra: dict[str, str] | None = None
+    ctx: Context,
+    source: Path,
+    converter: str,
+    label: str,
+    extra: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None,
 ) -> tuple[float, str]:
     """Lines/s of ``connectd standalone`` running one FileStreamSource task (with ``extra`` connector
-    keys, e.g. transforms); returns the topic too."""
+    keys, e.g. transforms, and ``settings`` worker keys); returns the topic too."""
     topic = unique(f"bench-source-{label}")
     create_topic(ctx.bootstrap, topic)
     connector = {
@@ -79,7 +84,7 @@ def connectd_source(
     }
     timeout = 60 + ctx.scale.lines / 2000  # generous: a stuck run fails instead of hanging
     probe = DeliveryProbe(ctx.bootstrap, topic, ctx.scale.lines, timeout).start()
-    with Standalone(ctx.subdir(f"source-{label}"), ctx.bootstrap, [connector]) as worker:
+    with Standalone(ctx.subdir(f"source-{label}"), ctx.bootstrap, [connector], settings) as worker:
         try:
             rate, _ = probe.rate()
         except TimeoutError as exc:

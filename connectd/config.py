@@ -12,6 +12,7 @@ from typing import Any
 
 from connectd.api.config import ConfigDef, ConfigType, Importance, Range, ValidString
 from connectd.api.errors import ConfigError
+from connectd.metrics.settings import define_metrics_keys
 from connectd.runtime import client_override_policy as client_policy
 from connectd.runtime.config_providers import PROVIDERS_KEY, ConfigProviders, Resolution
 from connectd.stream_paths import TopicNames
@@ -335,6 +336,7 @@ def _worker_config_def() -> ConfigDef:
     )
     d.define(client_policy.ALLOWED_URLS_KEY, ConfigType.LIST, "", importance=low)
     d.define(client_policy.ALLOWED_PATHS_KEY, ConfigType.LIST, "", importance=low)
+    define_metrics_keys(d)
     return d
 
 

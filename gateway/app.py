@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from prometheus_client.registry import CollectorRegistry
 
 from connectd import __version__
 from connectd.config import WorkerConfig
@@ -17,6 +18,7 @@ from gateway.cors import install_cors
 from gateway.dependencies import accepts_json
 from gateway.errors import RequestError, install_error_handlers
 from gateway.limits import RestLimits
+from gateway.metrics import install_metrics
 from gateway.middleware import RequestTargetMiddleware
 from gateway.openapi import install_openapi
 from gateway.routers import admin, connectors, lifecycle, offsets, plugins, root, topics
@@ -30,10 +32,12 @@ def create_app(
     config: WorkerConfig | None = None,
     auth: Authenticator | None = None,
     status_view: StatusView | None = None,
+    metrics: CollectorRegistry | None = None,
 ) -> FastAPI:
     """``config`` sets the request limits (:class:`gateway.limits.RestLimits`), CORS and, unless ``auth``
     is given (already read at startup), the authentication sources; defaults without it: open.
-    ``status_view`` answers the status reads from memory (:mod:`gateway.status_view`)."""
+    ``status_view`` answers the status reads from memory (:mod:`gateway.status_view`). ``metrics``: the
+    process's registry, served on ``/metrics`` with the REST latency added (:mod:`gateway.metrics`)."""
     limits = RestLimits.from_config(config)
     app = FastAPI(
         title="connectd — Kafka Connect REST API",
@@ -54,6 +58,7 @@ def create_app(
     # Read by the routes (body size, JSON depth) and by services.rest_server (the request-head limits).
     app.state.rest_limits = limits
     app.state.status_view = status_view
+    install_metrics(app, metrics)  # first: its middleware is the innermost, and sees the matched route
     if status_view is not None:
         app.add_middleware(WriteSyncMiddleware, view=status_view)
     app.add_middleware(RequestTargetMiddleware, max_target_bytes=limits.max_target_bytes)

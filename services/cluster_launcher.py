@@ -39,6 +39,10 @@ from services.supervision import RestartBackoff, describe_exit
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def _metrics_port(port: int | None) -> dict[str, str]:
+    return {} if port is None else {"metrics.port": str(port)}
+
+
 @dataclass
 class RoleProcess:
     role: str
@@ -48,6 +52,8 @@ class RoleProcess:
     port: int
     # The REST port of a worker or the gateway (a worker's gRPC port is ``port``).
     rest_port: int | None = None
+    # Where the coordinator and the offset store serve /metrics (LocalCluster.metrics_ports).
+    metrics_port: int | None = None
     backoff: RestartBackoff = field(default_factory=RestartBackoff)
 
     @property
@@ -85,6 +91,9 @@ class LocalCluster:
     die_with_launcher: bool = False
     # Mutual TLS and a cluster token between roles, HTTPS on REST: certificates made in workdir/certs.
     secure: bool = False
+    # A free ``metrics.port`` for the coordinator and the offset store (workers and the gateway serve
+    # /metrics on their REST listeners anyway).
+    metrics_ports: bool = False
 
     def __post_init__(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -167,12 +176,21 @@ class LocalCluster:
                 self.broker = EmbeddedBroker(log_path=self.workdir / "broker.log").start()
                 self.bootstrap_servers = self.broker.bootstrap_servers
             base = {**self.base(), "grpc.host": "127.0.0.1"}
+            ports = {
+                role: free_port() if self.metrics_ports else None for role in ("coordinator", "offset-store")
+            }
             self.coordinator = self._spawn(
-                "coordinator", "coordinator", {**base, **self.role_settings("coordinator")}
+                "coordinator",
+                "coordinator",
+                {**base, **self.role_settings("coordinator"), **_metrics_port(ports["coordinator"])},
             )
             self.offset_store = self._spawn(
-                "offset-store", "offset-store", {**base, **self.role_settings("offset-store")}
+                "offset-store",
+                "offset-store",
+                {**base, **self.role_settings("offset-store"), **_metrics_port(ports["offset-store"])},
             )
+            self.coordinator.metrics_port = ports["coordinator"]
+            self.offset_store.metrics_port = ports["offset-store"]
             for process in (self.coordinator, self.offset_store):
                 self._wait_port(process)
             for _ in range(workers):

@@ -24,6 +24,7 @@ from connectd.embedded_broker import die_with_parent
 from services.gateway_forks import ForkShared
 from services.group_rest import GroupRestApi
 from services.logs import configure_logging
+from services.metrics.exporter import MetricsPort, role_registry
 from services.security.grpc_credentials import GrpcSecurity
 from services.supervision import RestartBackoff, describe_exit
 
@@ -47,18 +48,21 @@ def serve_gateway(
     if processes < 1:
         raise GatewayStartupError(f"--processes must be at least 1, got {processes}")
     if processes == 1:
-        api = GroupRestApi(config, security, eager_view=True)
+        api = GroupRestApi(config, security, eager_view=True, metrics=role_registry(config))
         api.start()
+        metrics_port = MetricsPort(config, api.metrics, config.listener.bind_host, "gateway")  # type: ignore[arg-type]
         log.info("gateway for group %s: Connect REST API on %s", group_id, api.listener)
         try:
             stop.wait()
         finally:
+            metrics_port.stop()
             api.stop()
         return 0
     shared = ForkShared()
     try:
         # Bound here, before any fork: every child accepts on these sockets.
-        api = GroupRestApi(config, security, forks=shared, eager_view=True)
+        # Each process serves its own /metrics (its REST latency) on the shared listeners.
+        api = GroupRestApi(config, security, forks=shared, eager_view=True, metrics=role_registry(config))
         log.info(
             "gateway for group %s: Connect REST API on %s, %d processes", group_id, api.listener, processes
         )

@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import logging
 
+from prometheus_client.registry import CollectorRegistry
+
 from connectd import __version__
 from connectd.config import WorkerConfig
 from connectd.plugins.registry import PluginRegistry
@@ -42,10 +44,11 @@ class GroupRestApi:
         registry: PluginRegistry | None = None,
         forks: ForkShared | None = None,
         eager_view: bool = False,
+        metrics: CollectorRegistry | None = None,
     ) -> None:
         """``eager_view``: open the status stream at once (the gateway); else on the first status read
         (a worker, whose REST API may never be asked: its stream would cost the coordinator for
-        nothing)."""
+        nothing). ``metrics``: the registry served on ``/metrics`` (a worker's holds its tasks')."""
         self._config = config
         self._security = security  # the process's gRPC credentials, to the coordinator and offset store
         self.listener = self._rest = RestListeners.open(config)
@@ -56,6 +59,7 @@ class GroupRestApi:
         # What the processes of one gateway share (:mod:`services.gateway_forks`); None: one process.
         self._forks = forks
         self._eager_view = eager_view
+        self.metrics = metrics
 
     @property
     def config(self) -> WorkerConfig:
@@ -101,6 +105,7 @@ class GroupRestApi:
             config=config,
             auth=self._rest.auth,
             status_view=self._view,
+            metrics=self.metrics,
         )
         self._server = RestServer(app, self._rest.endpoints)
         self._server.start()

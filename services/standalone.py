@@ -21,6 +21,7 @@ from connectd.runtime.worker import Worker
 from connectd.storage.file_offsets import FileOffsetBackend
 from gateway.app import create_app
 from services.logs import configure_logging
+from services.metrics.exporter import MetricsPort, role_registry
 from services.rest_listeners import RestListeners
 from services.rest_server import RestServer
 from services.roles import warn_removed_keys
@@ -117,9 +118,13 @@ def run_standalone(worker_properties: str, connector_files: list[str]) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
 
-    app = create_app(control, advertised_url=config.advertised_url, config=config, auth=rest.auth)
+    metrics = role_registry(config, worker.metrics.samples)
+    app = create_app(
+        control, advertised_url=config.advertised_url, config=config, auth=rest.auth, metrics=metrics
+    )
     server = RestServer(app, rest.endpoints)
     server.start()
+    metrics_port = MetricsPort(config, metrics, config.listener.bind_host, "standalone")
     log.info(
         "Connect REST API listening on %s, advertised as %s (plugins: %d)",
         rest,
@@ -141,6 +146,7 @@ def run_standalone(worker_properties: str, connector_files: list[str]) -> int:
         stop.wait()
         log.info("stopping: final offset flush, then shutdown")
     finally:
+        metrics_port.stop()
         server.stop()
         control.stop()
         offsets.stop()

@@ -15,6 +15,7 @@ from confluent_kafka import TopicPartition as KafkaTopicPartition
 
 from connectd.api.records import SinkRecord, TopicPartition
 from connectd.api.task import SinkTask
+from connectd.metrics.task_metrics import TaskMetrics
 from connectd.runtime import connector_config as cc
 from connectd.runtime.model import TaskId
 from connectd.runtime.pipeline.errant_records import SinkErrantRecordReporter
@@ -64,8 +65,9 @@ class SinkTaskRunner(TaskRunner):
         active_topics: TopicTracker | None = None,
         topic_creator: TopicCreator | None = None,
         topic_names: TopicNames | None = None,
+        metrics: TaskMetrics | None = None,
     ) -> None:
-        super().__init__(task_id, task, worker_id, statuses, active_topics)
+        super().__init__(task_id, task, worker_id, statuses, active_topics, metrics)
         self.task: SinkTask = task
         self._topic_creator = topic_creator
         self._task_config = dict(task_config)
@@ -80,13 +82,15 @@ class SinkTaskRunner(TaskRunner):
         self._consumer: Consumer | None = None
         self._current: dict[TopicPartition, int] = {}
         self._committed: dict[TopicPartition, int] = {}
-        self.records_put = 0
         self._closing = False
         self._consumer_paused = False
         self._callback_error: BaseException | None = None
         # Kafka's name of a topic and the user's (stream paths map: connectd.stream_paths), both ways.
         self._names = topic_names or TopicNames()
         self._user_topics: dict[str, str] = {}
+        if metrics is not None:
+            metrics.errors = pipeline.errors.counters
+            metrics.probes["partition-count"] = self._context.partitions.__len__
 
     def _user_topic(self, kafka_topic: str) -> str:
         topic = self._user_topics.get(kafka_topic)
@@ -211,6 +215,8 @@ class SinkTaskRunner(TaskRunner):
             record_topic(topic)
             positions[TopicPartition(topic, partition)] = offset + 1
         topics = [user_topic(kafka_topics[0])] * n if one_topic else list(map(user_topic, kafka_topics))
+        if self.metrics is not None:
+            self.metrics.record_taken(n, time.monotonic())
         converted = self._pipeline.process_batch(messages, topics, partitions, offsets)
         records: list[SinkRecord] = list(filter(None, converted))  # records are always true
         if records:
@@ -218,9 +224,31 @@ class SinkTaskRunner(TaskRunner):
                 self._errant.remember_batch(
                     [(r, m) for r, m in zip(converted, messages, strict=True) if r is not None]
                 )
+            started = time.monotonic()
             self.task.put(records)
-            self.records_put += len(records)
+            if self.metrics is not None:
+                ended = time.monotonic()
+                self.metrics.record_batch_time(started, ended)
+                self.metrics.record_handed(len(records), ended)
         self._current.update(positions)
+        if self.metrics is not None:
+            self._record_lag(last)
+
+    def _record_lag(self, last: dict[tuple[str, int], int]) -> None:
+        """sink-record-lag-max: how far behind the partition's end each batch leaves the task, from the
+        high watermark the consumer learnt with its last fetch (no request to the broker)."""
+        consumer, lags = self._consumer, self.metrics.partition_lag  # type: ignore[union-attr]
+        if consumer is None:
+            return
+        for (kafka_topic, partition), offset in last.items():
+            try:
+                _, high = consumer.get_watermark_offsets(
+                    KafkaTopicPartition(kafka_topic, partition), cached=True
+                )
+            except KafkaException:
+                continue
+            if high >= 0:
+                lags[(kafka_topic, partition)] = max(0, high - offset - 1)
 
     def _without_errors(self, messages: list[Message], errors: list[KafkaError | None]) -> list[Message]:
         """The messages that carry records; a fatal consumer error fails the task, others are logged."""
@@ -243,17 +271,24 @@ class SinkTaskRunner(TaskRunner):
         allowed = self.task.pre_commit(current)
         changed = {tp: o for tp, o in allowed.items() if tp in current and self._committed.get(tp) != o}
         if not changed:
+            if self.metrics is not None:
+                self.metrics.record_commit_skipped(time.monotonic())
             return
         offsets = [
             KafkaTopicPartition(self._names.to_kafka(tp.topic), tp.partition, o) for tp, o in changed.items()
         ]
+        started = time.monotonic()
         try:
             self._consumer.commit(offsets=offsets, asynchronous=False)
         except KafkaException as exc:
+            if self.metrics is not None:
+                self.metrics.record_commit(False, started, time.monotonic())
             if final:
                 raise
             log.warning("task %s: offset commit failed, will retry: %s", self.task_id, exc)
             return
+        if self.metrics is not None:
+            self.metrics.record_commit(True, started, time.monotonic())
         self._committed.update(changed)
 
     def _on_assign(self, consumer: Consumer, partitions: list[KafkaTopicPartition]) -> None:
@@ -283,5 +318,8 @@ class SinkTaskRunner(TaskRunner):
             for tp in revoked:
                 self._current.pop(tp, None)
                 self._committed.pop(tp, None)
+            if self.metrics is not None:
+                for p in partitions:
+                    self.metrics.partition_lag.pop((p.topic, p.partition), None)
         except BaseException as exc:
             self._callback_error = exc

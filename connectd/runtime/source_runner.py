@@ -20,6 +20,7 @@ from connectd.api.exactly_once import TransactionContext
 from connectd.api.records import RecordMetadata, SourceRecord, SourceRecordBatch
 from connectd.api.task import SourceTask
 from connectd.errors import FencedError
+from connectd.metrics.task_metrics import TaskMetrics
 from connectd.runtime.model import TaskId
 from connectd.runtime.pipeline.errors import FailedRecord, Stage, class_name
 from connectd.runtime.pipeline.record_pipeline import (
@@ -136,8 +137,9 @@ class SourceTaskRunner(TaskRunner):
         topic_creator: TopicCreator | None = None,
         active_topics: TopicTracker | None = None,
         epoch: int = 0,
+        metrics: TaskMetrics | None = None,
     ) -> None:
-        super().__init__(task_id, task, worker_id, statuses, active_topics)
+        super().__init__(task_id, task, worker_id, statuses, active_topics, metrics)
         self.task: SourceTask = task
         self._task_config = dict(task_config)
         self._producer_config = dict(producer_config)
@@ -162,9 +164,11 @@ class SourceTaskRunner(TaskRunner):
         self._acks_by_drain = not self._keep_records
         self._unrecorded_topics: set[str] = set()
         self._producer: Producer | None = None
-        self.records_sent = 0
         self._task_lifecycle = threading.Lock()
         self._task_started = self._task_stop_called = False
+        if metrics is not None:
+            metrics.errors = pipeline.errors.counters
+            metrics.probes["source-record-active-count"] = self._submitted.outstanding
 
     def request_stop(self) -> None:
         super().request_stop()
@@ -196,7 +200,7 @@ class SourceTaskRunner(TaskRunner):
             while not self.stopping:
                 # Paused: poll() is not called, but deliveries and offset commits still complete.
                 if not self.idle_if_paused(_PAUSED_WAIT_S):
-                    records = self.task.poll()
+                    records = self.poll_task()
                     if records:
                         # An overdue commit goes before the send: a copy frozen past its flush time
                         # (SIGSTOP) learns whether it was fenced before it sends what it polled.
@@ -259,6 +263,17 @@ class SourceTaskRunner(TaskRunner):
         if self._delivery_error is None:
             self._settle_sent()
 
+    def poll_task(self) -> list[SourceRecord] | SourceRecordBatch | None:
+        """``task.poll()``, its batch recorded in the metrics (once per batch, never per record)."""
+        metrics = self.metrics
+        if metrics is None:
+            return self.task.poll()
+        started = time.monotonic()
+        records = self.task.poll()
+        if records:
+            metrics.record_batch(len(records), started, time.monotonic())
+        return records
+
     def _raise_delivery_error(self) -> None:
         if self._delivery_error is not None:
             raise ConnectError(f"Unrecoverable exception from producer send callback: {self._delivery_error}")
@@ -266,11 +281,11 @@ class SourceTaskRunner(TaskRunner):
     def _send(self, producer: Producer, polled: list[SourceRecord] | SourceRecordBatch) -> None:
         """Produce a polled batch. Its records of each source partition are tracked as one batch,
         committable once all of them (and the batches before) are acknowledged."""
-        self.records_sent += len(polled)
         if isinstance(polled, SourceRecordBatch):
             columns = None if self._keep_records else self._pipeline.process_columns(polled)
             if columns is not None:
                 self._send_plain(producer, polled.source_partition, polled.source_offset, columns)
+                self._record_handed(len(polled))
                 return
             polled = polled.records()
         converted = self._pipeline.process_batch(polled)
@@ -281,8 +296,14 @@ class SourceTaskRunner(TaskRunner):
             and (polled[-1].source_offset is not None or polled[0].source_partition is None)
         ):
             self._send_plain(producer, polled[0].source_partition, polled[-1].source_offset, converted)
+            written = len(polled)
         else:
-            self._send_each(producer, polled, outgoing(converted))
+            written = self._send_each(producer, polled, outgoing(converted))
+        self._record_handed(written)
+
+    def _record_handed(self, written: int) -> None:
+        if self.metrics is not None:
+            self.metrics.record_handed(written, time.monotonic())
 
     def _send_plain(
         self,
@@ -314,9 +335,8 @@ class SourceTaskRunner(TaskRunner):
         self._submitted.submit(partition, batch)
         batch.seal()
 
-    def _send_each(
-        self, producer: Producer, records: list[SourceRecord], outs: list[Outgoing | None]
-    ) -> None:
+    def _send_each(self, producer: Producer, records: list[SourceRecord], outs: list[Outgoing | None]) -> int:
+        """Returns how many records went to the producer (the others were dropped)."""
         produce_one = producer.produce
         keep_records, creator = self._keep_records, self._topic_creator
         topics: set[str] = set()
@@ -360,6 +380,7 @@ class SourceTaskRunner(TaskRunner):
         for source_partition, tracked in batches.values():
             self._submitted.submit(source_partition, tracked)
             tracked.seal()  # every record was handed over: the batch may finish now
+        return len(outs) - outs.count(None)
 
     def _dropped(self, batch: SubmittedBatch, record: SourceRecord, counted: bool = True) -> None:
         """A record a transform dropped or the error handling skipped: done, its offset committable."""
@@ -404,18 +425,25 @@ class SourceTaskRunner(TaskRunner):
             self._offsets.check_fence(self._claim, ask=not self._unwritten)
             if self._unwritten:
                 self._write_unwritten()
+            elif self.metrics is not None:
+                self.metrics.record_commit_skipped(time.monotonic())
         except FencedError:
             self.fenced = True
             raise
 
     def _write_unwritten(self) -> None:
+        started = time.monotonic()
         try:
             self._offsets.write(self.task_id.connector, list(self._unwritten.values()), self._claim)
         except FencedError:
             raise
         except Exception:
             log.exception("task %s: offset commit failed; will retry", self.task_id)
+            if self.metrics is not None:
+                self.metrics.record_commit(False, started, time.monotonic())
             return
+        if self.metrics is not None:
+            self.metrics.record_commit(True, started, time.monotonic())
         self._unwritten.clear()
         try:
             self.task.commit()

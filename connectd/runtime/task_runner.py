@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from connectd.api.task import Task
 from connectd.errors import FencedError
+from connectd.metrics.task_metrics import TaskMetrics
 from connectd.runtime.log_context import log_context
 from connectd.runtime.model import State, StateInfo, TaskId
 from connectd.runtime.status import StatusListener
@@ -27,8 +28,11 @@ class TaskRunner(ABC):
         worker_id: str,
         statuses: StatusListener,
         active_topics: TopicTracker | None = None,
+        metrics: TaskMetrics | None = None,
     ) -> None:
         self.task_id = task_id
+        # Recorded once per batch; None when metrics.enabled=false (the loops then record nothing).
+        self.metrics = metrics
         self.task = task
         self.worker_id = worker_id
         self._statuses = statuses

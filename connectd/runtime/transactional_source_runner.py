@@ -114,7 +114,7 @@ class TransactionalSourceTaskRunner(SourceTaskRunner):
             self._start_task(context)
             while not self.stopping:
                 if not self.idle_if_paused(_PAUSED_WAIT_S):
-                    records = self.task.poll()
+                    records = self.poll_task()
                     if records:
                         self._send_in_transaction(producer, as_records(records))
                 self._end_transaction_if_due(producer)
@@ -146,6 +146,7 @@ class TransactionalSourceTaskRunner(SourceTaskRunner):
     def _send_in_transaction(self, producer: Producer, records: list[SourceRecord]) -> None:
         requests = self._requests
         on_delivery = self._on_delivery
+        dropped = 0
         for record, out in zip(records, self._pipeline.process_each(records), strict=True):
             if not self._open:
                 producer.begin_transaction()
@@ -155,8 +156,10 @@ class TransactionalSourceTaskRunner(SourceTaskRunner):
                 if self._topic_creator is not None:
                     self._topic_creator.ensure(out[6], out[0])
                 produce_outgoing(producer, out, on_delivery)
-            elif self._wants_commit_record:
-                self.task.commit_record(record, None)
+            else:
+                dropped += 1
+                if self._wants_commit_record:
+                    self.task.commit_record(record, None)
             # A record of a SourceRecordBatch but its last has no offset of its own.
             if record.source_partition is not None and record.source_offset is not None:
                 partition = record.source_partition
@@ -167,7 +170,8 @@ class TransactionalSourceTaskRunner(SourceTaskRunner):
             elif record is requests.abort_after:
                 requests.abort_after = None
                 self._abort(producer)
-        self.records_sent += len(records)
+        if self.metrics is not None:
+            self.metrics.record_handed(len(records) - dropped, time.monotonic())
         if self._boundary is TransactionBoundary.POLL and self._open:
             self._commit(producer)
 
@@ -218,10 +222,13 @@ class TransactionalSourceTaskRunner(SourceTaskRunner):
                 "",
             )
             produce_outgoing(producer, out, self._on_delivery)
-        deadline = time.monotonic() + self._flush_timeout_s + 30
+        started = time.monotonic()
+        deadline = started + self._flush_timeout_s + 30
         while True:
             try:
                 producer.commit_transaction(max(1.0, deadline - time.monotonic()))
+                if self.metrics is not None:
+                    self.metrics.record_commit(True, started, time.monotonic())
                 break
             except KafkaException as exc:
                 error: KafkaError = self._cause(producer, exc.args[0])

@@ -19,6 +19,9 @@ from connectd.api.converter import Converter
 from connectd.api.errors import ConnectError
 from connectd.api.task import SinkTask, SourceTask, Task
 from connectd.config import WorkerConfig
+from connectd.metrics.settings import MetricsSettings
+from connectd.metrics.task_metrics import TaskKind
+from connectd.metrics.worker_metrics import MetricsStatusListener, WorkerMetrics
 from connectd.plugins.registry import PluginRegistry
 from connectd.runtime import client_configs, log_scrubbing
 from connectd.runtime import connector_config as cc
@@ -93,7 +96,9 @@ class Worker:
         self.config = config
         self.registry = registry
         self.offsets = offsets
-        self._statuses = statuses
+        self.metrics = WorkerMetrics(worker_id, MetricsSettings.from_config(config))
+        # Every transition is recorded in the metrics on its way to the status store.
+        self._statuses = MetricsStatusListener(statuses, self.metrics)
         self.topic_tracking = TopicTrackingSettings.from_config(config)
         self.config_providers = config.config_providers
         self.client_policy = config.client_override_policy
@@ -144,14 +149,17 @@ class Worker:
         try:
             resolved = resolution.check(f"Cannot start connector {name}")
             connector = self.registry.connector_class(resolved[cc.CONNECTOR_CLASS])()
+            self._describe(name, connector)
             hidden = _hidden_values(connector, resolved)
             connector.initialize(_ConnectorContext(self, name, on_reconfigure))
             connector.start(resolved)
         except Exception:
             trace = _scrubber(resolution.substitutions, hidden)(traceback.format_exc())
             log.error("connector %s failed to start: %s", name, trace.strip().splitlines()[-1])
+            self.metrics.connector_startups.record(False)
             self._connector_state(name, State.FAILED, trace, connector.version() if connector else "")
             return False
+        self.metrics.connector_startups.record(True)
         with self._lock:
             self._connectors[name] = (
                 connector,
@@ -205,7 +213,17 @@ class Worker:
         # Stored and shown as written: the connector generated them from resolved values.
         return reverse_transform(config, resolution, result, _password_keys(connector))
 
+    def _describe(self, name: str, connector: Connector) -> None:
+        kind = "sink" if isinstance(connector, SinkConnector) else "source"
+        cls = type(connector)
+        try:
+            version = connector.version()
+        except Exception:
+            version = ""
+        self.metrics.connector_described(name, f"{cls.__module__}.{cls.__qualname__}", kind, version)
+
     def stop_connector(self, name: str) -> None:
+        self.metrics.connector_removed(name)
         with self._lock:
             self._failed.discard(name)
             entry = self._connectors.pop(name, None)
@@ -294,8 +312,11 @@ class Worker:
         except Exception:
             trace = scrub(traceback.format_exc())
             log.error("task %s failed to start: %s", task_id, trace.strip().splitlines()[-1])
+            self.metrics.task_startups.record(False)
             self._statuses.task_state(task_id, StateInfo(State.FAILED, self.worker_id, trace))
             return
+        self.metrics.task_startups.record(True)
+        self.metrics.task_added(task_id, runner.metrics)
         with self._lock:
             self._tasks[task_id] = runner
             self.task_starts[task_id] = self.task_starts.get(task_id, 0) + 1
@@ -335,6 +356,9 @@ class Worker:
             "statuses": self._statuses,
             "offset_flush_interval_ms": int(self.config["offset.flush.interval.ms"]),
             "active_topics": self.topic_tracking.tracker(task_id, self._report_topic),
+            "metrics": self.metrics.new_task(
+                task_id, TaskKind.SOURCE if isinstance(task, SourceTask) else TaskKind.SINK
+            ),
         }
         if isinstance(task, SourceTask):
             creator = TopicCreator.for_connector(
@@ -396,6 +420,8 @@ class Worker:
         """Stop tasks in parallel within ``task.shutdown.graceful.timeout.ms``; returns abandoned ids."""
         with self._lock:
             runners = [r for r in (self._tasks.pop(t, None) for t in task_ids) if r is not None]
+        for runner in runners:
+            self.metrics.task_removed(runner.task_id)
         if not runners:
             return []
         return stop_runners(runners, int(self.config["task.shutdown.graceful.timeout.ms"]) / 1000)

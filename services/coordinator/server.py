@@ -15,6 +15,7 @@ from connectd.cluster.assignments import StorageTopics
 from connectd.cluster.coordinator import Coordinator
 from connectd.cluster.group import GroupSettings
 from connectd.config import WorkerConfig
+from connectd.metrics.role_metrics import coordinator_samples
 from connectd.runtime import client_configs
 from connectd.runtime.model import TaskId
 from connectd.storage.config_store import KafkaConfigStore
@@ -34,6 +35,7 @@ from services.coordinator.admin_servicer import ClusterAdminServicer
 from services.coordinator.connectors_servicer import ConnectorServicer
 from services.coordinator.membership_servicer import GroupMembershipServicer
 from services.grpc_support import GrpcServer, domain_error_from, open_channel
+from services.metrics.exporter import MetricsPort, role_registry
 from services.security.grpc_credentials import GrpcSecurity
 
 log = logging.getLogger("connectd.coordinator")
@@ -152,6 +154,9 @@ def serve_coordinator(config: WorkerConfig, security: GrpcSecurity, stop: thread
     ):  # fmt: skip
         server.add(register, servicer, module.DESCRIPTOR.services_by_name[service].full_name)
     server.start()
+    metrics_port = MetricsPort(
+        config, role_registry(config, lambda: coordinator_samples(core)), config.grpc_host, "coordinator"
+    )
     log.info("coordinator listening for gRPC on %s:%d (%s)", server.host, server.port, security.describe())
     tick_seconds = min(0.2, int(config["heartbeat.interval.ms"]) / 2000)
     try:
@@ -159,6 +164,7 @@ def serve_coordinator(config: WorkerConfig, security: GrpcSecurity, stop: thread
             core.tick()
     finally:
         log.info("coordinator stopping")
+        metrics_port.stop()
         server.stop()
         core.close()
         workers.close()

@@ -11,6 +11,7 @@ import grpc
 
 from connectd.config import WorkerConfig
 from connectd.errors import BadRequestError, FailedPreconditionError, UnavailableError
+from connectd.metrics.role_metrics import offset_store_samples
 from connectd.runtime import client_configs
 from connectd.storage.fencing import TaskClaim
 from connectd.storage.kafka_log import KafkaStoreError
@@ -19,6 +20,7 @@ from connectd.storage.offsets import canonical_json
 from connectd.v1 import offset_store_pb2 as pb
 from connectd.v1 import offset_store_pb2_grpc
 from services.grpc_support import GrpcServer
+from services.metrics.exporter import MetricsPort, role_registry
 from services.offset_store.client import claim_from_pb
 from services.security.grpc_credentials import GrpcSecurity
 
@@ -71,6 +73,10 @@ class OffsetBackends:
             self._backends[topic.group_id] = backend
             log.info("group %s: offsets in topic %s", topic.group_id, topic.name)
             return backend
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self._backends)
 
     def close(self) -> None:
         with self._lock:
@@ -160,11 +166,14 @@ def serve_offset_store(config: WorkerConfig, security: GrpcSecurity, stop: threa
         pb.DESCRIPTOR.services_by_name["OffsetStoreService"].full_name,
     )
     server.start()
+    registry = role_registry(config, lambda: offset_store_samples(backends.count))
+    metrics_port = MetricsPort(config, registry, config.grpc_host, "offset-store")
     log.info("offset store listening for gRPC on %s:%d (%s)", server.host, server.port, security.describe())
     try:
         stop.wait()
     finally:
         log.info("offset store stopping")
+        metrics_port.stop()
         server.stop()
         backends.close()
     return 0

@@ -25,6 +25,7 @@ from services import convert
 from services.coordinator.membership_client import GrpcCoordinatorPort
 from services.group_rest import GroupRestApi
 from services.grpc_support import GrpcServer
+from services.metrics.exporter import MetricsPort, role_registry
 from services.offset_store.client import offset_topic, remote_offsets
 from services.security.grpc_credentials import GrpcSecurity
 from services.worker.admin_rpcs import WorkerAdminRpcs
@@ -139,6 +140,8 @@ def serve_worker(config: WorkerConfig, security: GrpcSecurity, stop: threading.E
     membership = MembershipLoop(
         port, applier, registration, on_topic_resets=TopicResetWatch(worker.forget_active_topics).observe
     )
+    # /metrics on the REST listener, and on metrics.port when set: this worker's tasks and rebalances.
+    rest.metrics = role_registry(config, worker.metrics.samples)
     server.add(
         worker_pb2_grpc.add_WorkerServiceServicer_to_server,
         WorkerServicer(worker, applier, registry, group_id, membership.lease_lapsed),
@@ -148,6 +151,7 @@ def serve_worker(config: WorkerConfig, security: GrpcSecurity, stop: threading.E
     reporter.start()
     membership.start()
     rest.start()
+    metrics_port = MetricsPort(config, rest.metrics, config.listener.bind_host, "worker")
     log.info("worker %s of group %s: gRPC on %s (%s), REST on %s", worker_id, group_id, address,
              security.describe(), rest.listener)  # fmt: skip
     try:
@@ -156,6 +160,7 @@ def serve_worker(config: WorkerConfig, security: GrpcSecurity, stop: threading.E
                 break
     finally:
         log.info("worker stopping: leaving the group, final offset flush")
+        metrics_port.stop()
         rest.stop()
         membership.stop()
         # Stop our work before leaving: the group hands it on only once we are gone.

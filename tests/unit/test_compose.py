@@ -27,7 +27,9 @@ CLIENT_PREFIXES = (
 
 def connectd_services() -> dict[str, list[str]]:
     doc = yaml.safe_load((COMPOSE / "docker-compose.yml").read_text())
-    return {name: svc["command"] for name, svc in doc["services"].items() if name != "kafka"}
+    return {
+        name: svc["command"] for name, svc in doc["services"].items() if name not in ("kafka", "prometheus")
+    }
 
 
 def role_services() -> dict[str, list[str]]:
@@ -120,3 +122,17 @@ def test_every_role_speaks_mutual_tls_with_the_token_made_by_the_certs_service(t
         ):
             problems.append(f"{name}: not mutual TLS with the cluster token: {security.describe()}")
     assert not problems, "\n".join(problems)
+
+
+def test_prometheus_scrapes_every_role_on_its_metrics_port() -> None:
+    doc = yaml.safe_load((COMPOSE / "docker-compose.yml").read_text())
+    scrape = yaml.safe_load((COMPOSE / "prometheus.yml").read_text())
+    targets = {t for job in scrape["scrape_configs"] for c in job["static_configs"] for t in c["targets"]}
+    for name, command in role_services().items():
+        port = parse_overrides(command[command.index("--set") :: 1][1::2]).get("metrics.port")
+        assert port, f"{name}: expected --set metrics.port=..., saw {command}"
+        assert f"{name}:{port}" in targets, (
+            f"{name}:{port} is not scraped by compose/prometheus.yml: {targets}"
+        )
+    mounted = doc["services"]["prometheus"]["volumes"]
+    assert "./prometheus.yml:/etc/prometheus/prometheus.yml:ro" in mounted, mounted

@@ -325,7 +325,7 @@ def test_a_column_batch_is_sent_as_is_and_commits_at_its_offset(tmp_path: Path) 
     producer.deliver([0, 1, 3, 4])
     assert committable(r) == {}, "the third record of the first batch is in flight"
     producer.deliver()
-    assert committable(r) == {"a": 4} and r.records_sent == 5
+    assert committable(r) == {"a": 4}
 
 
 def test_a_column_batch_meeting_a_transform_goes_record_by_record(tmp_path: Path) -> None:
