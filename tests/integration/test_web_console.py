@@ -103,12 +103,6 @@ def _file_source(console: ConsoleDeployment, name: str, topic: str) -> Path:
     return source_file
 
 
-def _metrics_served(console: ConsoleDeployment) -> bool:
-    """Whether this build serves /metrics (added separately): the rate cells differ accordingly."""
-    code, _ = http_request(console.worker.url, "GET", "/metrics", headers=alice_headers())
-    return code != 404
-
-
 def test_console_files_are_served_without_credentials_and_locked_down(console: ConsoleDeployment) -> None:
     """The files hold no data (the API calls do, and need credentials): a browser can load the sign-in
     form. They carry a CSP allowing same-origin code and fetches only."""
@@ -154,8 +148,8 @@ def test_list_open_pause_resume_stop_restart(
     expect(row.locator(".connector-state")).to_have_text("RUNNING")
     expect(row.locator(".tasks")).to_contain_text(re.compile(r"0\s*RUNNING\s*@ 127\.0\.0\.1:\d+"))
     expect(row.locator("td").nth(1)).to_have_text("source")
-    # Live rates: "—" without /metrics on this build; a number once it serves them.
-    expect(row.locator(".rate")).to_have_text(re.compile(r"^\d" if _metrics_served(console) else "^—$"))
+    # Live rates from /metrics: a number once two scrapes have been taken.
+    expect(row.locator(".rate")).to_have_text(re.compile(r"^\d"), timeout=15_000)
 
     row.get_by_role("button", name=name, exact=True).click()
     detail = page.locator("#detail")
@@ -323,6 +317,9 @@ def test_failed_task_trace_and_screenshot(
     trace = page.locator('#detail tr[data-instance="task 0"] pre')
     expect(trace).to_contain_text("RuntimeError: boom: this task fails on purpose")
     expect(_row(page, "flaky-source").locator(".tasks")).to_contain_text("FAILED")
+    # Rates need two scrapes of /metrics (every 3 s) after signing in.
+    expect(page.locator("#metrics-state")).to_have_text("rates from /metrics", timeout=15_000)
+    expect(_row(page, "local-file-sink").locator(".rate")).to_have_text(re.compile(r"^\d"), timeout=15_000)
 
     screenshot = artifacts / "console.png"
     page.screenshot(path=str(screenshot))
