@@ -133,6 +133,17 @@ def _task_state(deployment: Deployment, name: str) -> str | None:
     return status["tasks"][0]["state"] if code == 200 and status["tasks"] else None
 
 
+def _task_state_soon(deployment: Deployment, name: str, expected: str, timeout: float = 10) -> str | None:
+    """The task's state once it is ``expected`` (the gateway's view follows the coordinator's stream,
+    so a report made over gRPC shows a moment later), or the last seen when it never is."""
+    deadline = time.monotonic() + timeout
+    state = _task_state(deployment, name)
+    while state != expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+        state = _task_state(deployment, name)
+    return state
+
+
 def _offset_partitions(deployment: Deployment) -> list[Any]:
     code, body = deployment.call("GET", f"/connectors/{deployment.targets.source}/offsets")
     assert code == 200, f"expected the source's offsets, saw {code}: {body}"
@@ -169,7 +180,7 @@ def test_on_a_plaintext_cluster_the_attacks_work(deployment: Deployment, tmp_pat
     reported = attempt(
         table, rogue.who, takeover + "ReportStatus FAILED", lambda: report_as(rogue, t, t.owner_id, session)
     )
-    seen_state = _task_state(deployment, t.source)
+    seen_state = _task_state_soon(deployment, t.source, "FAILED")
     submitted = attempt(
         table,
         rogue.who,

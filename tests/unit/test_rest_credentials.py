@@ -63,6 +63,7 @@ def test_basic_file_holds_hashes_and_roles(tmp_path: Path) -> None:
         (f"alice = {HASH}, admin, read-only\n", "more than one role"),
         ("# nobody\n", "holds no users"),
     ],
+    ids=["plaintext", "unknown-role", "two-roles", "empty"],  # the hash's salt differs per process
 )
 def test_basic_file_mistakes_name_the_key_and_user(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigFileError) as raised:
