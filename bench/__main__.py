@@ -23,6 +23,7 @@ from bench import (
     coordinator_scale,
     latency,
     memory,
+    postgres_throughput,
     rebalance,
     rest_latency,
     sink_throughput,
@@ -43,6 +44,7 @@ BENCHMARKS: dict[str, ModuleType] = {
         coordinator_scale,
         transforms,
         memory,
+        postgres_throughput,
     )
 }
 
