@@ -159,3 +159,34 @@ def server_from_url(url: str) -> PostgresServer:
         urllib.parse.unquote(parts.password or ""),
         parts.path.lstrip("/") or "postgres",
     )
+
+
+def main() -> int:
+    """``python -m connectd.local_postgres``: a throwaway cluster until Ctrl-C (the quickstarts use it)."""
+    import signal
+    import threading
+
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        print(MISSING_REASON)
+        return 1
+    cluster = LocalPostgres(bin_dir)
+    server = cluster.start()
+    print(f"PostgreSQL running: {server.url}", flush=True)
+    print(
+        f"connection.url={server.jdbc_url} connection.user={server.user} connection.password={server.password}",
+        flush=True,
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        stop.wait()
+    finally:
+        cluster.stop()
+        print("PostgreSQL stopped and removed", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
