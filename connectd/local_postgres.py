@@ -174,7 +174,8 @@ def main() -> int:
     server = cluster.start()
     print(f"PostgreSQL running: {server.url}", flush=True)
     print(
-        f"connection.url={server.jdbc_url} connection.user={server.user} connection.password={server.password}",
+        f"connection.url={server.jdbc_url} connection.user={server.user} "
+        f"connection.password={server.password}",
         flush=True,
     )
     stop = threading.Event()

@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
                 page.write_text(text, encoding="utf-8")
                 print(f"wrote {page}")
     if stale:
-        print(f"stale key tables in {', '.join(stale)}: run python docs/connectors/generate.py", file=sys.stderr)
+        print(
+            f"stale key tables in {', '.join(stale)}: run python docs/connectors/generate.py", file=sys.stderr
+        )
         return 1
     return 0
 

@@ -44,5 +44,7 @@ def topic_json(bootstrap_servers: str, topic: str, at_least: int, timeout: float
         consumer.close()
     payloads = [v.get("payload", v) if isinstance(v, dict) else v for v in values]
     raise AssertionError(
-        f"expected at least {at_least} records in {topic} within {timeout}s, saw {len(values)}: {payloads}"[:3000]
+        f"expected at least {at_least} records in {topic} within {timeout}s, saw {len(values)}: {payloads}"[
+            :3000
+        ]
     )
