@@ -22,8 +22,21 @@ pytestmark = pytest.mark.integration
 DECIMAL = "org.apache.kafka.connect.data.Decimal"
 NAME = {"type": "string", "optional": False, "field": "name"}
 N = {"type": "int64", "optional": False, "field": "n"}
-PRICE = {"type": "bytes", "optional": True, "name": DECIMAL, "version": 1, "parameters": {"scale": "2"},
-         "field": "price"}  # fmt: skip
+PRICE = {
+    "type": "bytes",
+    "optional": True,
+    "name": DECIMAL,
+    "version": 1,
+    "parameters": {"scale": "2"},
+    "field": "price",
+}
+AT = {
+    "type": "int64",
+    "optional": True,
+    "name": "org.apache.kafka.connect.data.Timestamp",
+    "version": 1,
+    "field": "at",
+}
 EXTRA = {"type": "string", "optional": True, "field": "extra"}
 
 
@@ -73,7 +86,13 @@ def produce(bootstrap_servers: str, topic: str, records: list[tuple[str, str | N
 
 
 def row_records(ids: range, prefix: str) -> list[tuple[str, str | None]]:
-    return [(str(i), f'{prefix}{{"name":"name-{i}","n":{i},"price":"{price(i * 7)}"}}}}') for i in ids]
+    return [
+        (
+            str(i),
+            f'{prefix}{{"name":"name-{i}","n":{i},"price":"{price(i * 7)}","at":{1_700_000_000_000 + i}}}}}',
+        )
+        for i in ids
+    ]
 
 
 def test_upserts_100k_then_reapplies_a_redelivered_batch(
@@ -82,7 +101,7 @@ def test_upserts_100k_then_reapplies_a_redelivered_batch(
     topic = unique_name.lower()
     table = f'"sink_{topic}"'
     create_topic(connect.bootstrap_servers, topic)
-    prefix = envelope_prefix(NAME, N, PRICE)
+    prefix = envelope_prefix(NAME, N, PRICE, AT)
     produce(connect.bootstrap_servers, topic, row_records(range(100_000), prefix))
     name = f"{unique_name}-sink"
     connect.create(name, sink_config(postgres_server, topic))

@@ -14,7 +14,9 @@ import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from connectd.api import ConnectError, SinkRecord, SinkTask, TopicPartition
 from connectd.connector_version import BUILTIN_VERSION
@@ -27,6 +29,7 @@ from connectd.plugins.postgres.sink_config import (
     BATCH_SIZE,
     DELETE_ENABLED,
     FIELDS_WHITELIST,
+    INSERT,
     INSERT_MODE,
     MAX_RETRIES,
     PK_FIELDS,
@@ -34,6 +37,7 @@ from connectd.plugins.postgres.sink_config import (
     RETRY_BACKOFF_MS,
     TABLE_NAME_FORMAT,
     UPDATE,
+    UPSERT,
     sink_config_def,
 )
 from connectd.plugins.postgres.source_config import DB_TIMEZONE
@@ -42,6 +46,9 @@ from connectd.plugins.postgres.sql_writer import TableId
 log = logging.getLogger(__name__)
 
 _DELETE, _WRITE = "delete", "write"
+# Runs at least this long go through COPY; shorter ones through statements (COPY's fixed cost is
+# a few round trips more).
+_COPY_MIN_ROWS = 64
 
 
 @dataclass
@@ -82,6 +89,8 @@ class PostgresSinkTask(SinkTask):
         # schemaless records, by their field names.
         self._layouts: dict[Any, tuple[Any, Layout]] = {}
         self._statements: dict[Any, Any] = {}
+        self._zone = ZoneInfo(self._time_zone)
+        self._stages = 0  # staging tables made, for unique names within a transaction
 
     # --- grouping ------------------------------------------------------------------------------
 
@@ -179,10 +188,40 @@ class PostgresSinkTask(SinkTask):
                 params = [key_params(r, layout, pk_mode) + value_params(r, layout) for r in run.records]
             else:
                 params = [value_params(r, layout) + key_params(r, layout, pk_mode) for r in run.records]
+            if len(params) >= _COPY_MIN_ROWS and self._insert_mode in (INSERT, UPSERT) and key_first:
+                self._copy(conn, run, params)
+                return
         size = self._batch_size
         with conn.cursor() as cursor:
             for start in range(0, len(params), size):
                 cursor.executemany(statement, params[start : start + size])
+
+    def _copy(self, conn: Any, run: Run, params: list[list[Any]]) -> None:
+        """Many rows at once: COPY straight into the table (insert), or into a staging table then one
+        INSERT ... ON CONFLICT (upsert). Several times faster than statements one by one."""
+        layout, zone = run.layout, self._zone
+        names = [*layout.key_names, *layout.value_names]
+        # COPY's text form of an aware datetime carries its offset, which a TIMESTAMP column would
+        # drop: every instant is given as a local time of the session's zone instead.
+        for row in params:
+            for i, value in enumerate(row):
+                if isinstance(value, datetime) and value.tzinfo is not None:
+                    row[i] = value.astimezone(zone).replace(tzinfo=None)
+        if self._insert_mode == INSERT or not layout.key:
+            with conn.cursor() as cursor, cursor.copy(sql_writer.copy_into(run.table, names)) as copy:
+                for row in params:
+                    copy.write_row(row)
+            return
+        self._stages += 1
+        stage = f"connectd_stage_{self._stages}"
+        with conn.cursor() as cursor:
+            cursor.execute(sql_writer.create_stage(stage, run.table, names))
+            with cursor.copy(sql_writer.copy_into(stage, [*names, sql_writer.STAGE_ORDER])) as copy:
+                for seq, row in enumerate(params):
+                    copy.write_row([*row, seq])
+            cursor.execute(
+                sql_writer.upsert_from_stage(stage, run.table, layout.key_names, layout.value_names)
+            )
 
     def _statement(self, key: Any, build: Any) -> Any:
         statement = self._statements.get(key)

@@ -148,3 +148,56 @@ def missing_columns(table: TableId, names: Sequence[str]) -> ConnectError:
         f"Table {table} is missing columns {list(names)} and {AUTO_EVOLVE} is disabled: add them or set "
         f"{AUTO_EVOLVE}=true"
     )
+
+
+# --- COPY: the bulk path of insert and upsert runs -------------------------------------------------
+
+STAGE_ORDER = "connectd_seq"
+
+
+def copy_into(table: TableId | str, names: Sequence[str]) -> sql_t.Composable:
+    from psycopg import sql
+
+    target = table.identifier() if isinstance(table, TableId) else sql.Identifier(table)
+    return sql.SQL("COPY {} ({}) FROM STDIN").format(target, _names(names))
+
+
+def create_stage(stage: str, table: TableId, names: Sequence[str]) -> sql_t.Composable:
+    """A temporary table with the run's columns (types from the target, no constraints) and the
+    record order; dropped when the put's transaction ends."""
+    from psycopg import sql
+
+    return sql.SQL(
+        "CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {cols}, 0 AS {seq} FROM {table} WITH NO DATA"
+    ).format(
+        stage=sql.Identifier(stage),
+        cols=_names(names),
+        seq=sql.Identifier(STAGE_ORDER),
+        table=table.identifier(),
+    )
+
+
+def upsert_from_stage(
+    stage: str, table: TableId, key: Sequence[str], value: Sequence[str]
+) -> sql_t.Composable:
+    """The staged rows into the table, the last record of each key winning (as the statements one by
+    one in record order would leave it)."""
+    from psycopg import sql
+
+    columns = [*key, *value]
+    if value:
+        updates = sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(n)) for n in value)
+        conflict = sql.SQL("DO UPDATE SET {}").format(updates)
+    else:
+        conflict = sql.SQL("DO NOTHING")
+    return sql.SQL(
+        "INSERT INTO {table} ({cols}) SELECT DISTINCT ON ({key}) {cols} FROM {stage} "
+        "ORDER BY {key}, {seq} DESC ON CONFLICT ({key}) {conflict}"
+    ).format(
+        table=table.identifier(),
+        cols=_names(columns),
+        key=_names(key),
+        stage=sql.Identifier(stage),
+        seq=sql.Identifier(STAGE_ORDER),
+        conflict=conflict,
+    )
