@@ -2,9 +2,11 @@
 its records in order, in runs of records bound for the same table with the same columns.
 
 A long insert or upsert run goes through COPY (see ``_copy``); other runs are sent ``batch.size``
-rows at a time with executemany (psycopg pipelines the statements, one round trip per batch). A connection failure rolls the whole put() back and retries it
-(``max.retries``, ``retry.backoff.ms``); with insert.mode=upsert a retried or redelivered batch
-rewrites the same rows, so nothing is duplicated.
+rows at a time with executemany (psycopg pipelines the statements, one round trip per batch).
+
+A connection failure rolls the whole put() back and retries it (``max.retries``,
+``retry.backoff.ms``); with insert.mode=upsert a retried or redelivered batch rewrites the same
+rows, so nothing is duplicated.
 """
 
 from __future__ import annotations
