@@ -25,6 +25,7 @@ from bench import (
     memory,
     metrics_cost,
     postgres_cdc,
+    postgres_throughput,
     rebalance,
     rest_latency,
     sink_throughput,
@@ -47,6 +48,7 @@ BENCHMARKS: dict[str, ModuleType] = {
         memory,
         postgres_cdc,
         metrics_cost,
+        postgres_throughput,
     )
 }
 

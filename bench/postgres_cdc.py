@@ -34,9 +34,9 @@ def _changes(ctx: Context) -> int:
 def run(ctx: Context) -> list[Figure]:
     import psycopg
 
-    from tests.postgres_cluster import MISSING_REASON, LocalPostgres, _find_bin_dir
+    from connectd.local_postgres import MISSING_REASON, LocalPostgres, find_bin_dir
 
-    bin_dir = _find_bin_dir()
+    bin_dir = find_bin_dir()
     if bin_dir is None:
         raise RuntimeError(MISSING_REASON)
     cluster = LocalPostgres(bin_dir)
