@@ -395,6 +395,22 @@ class Standalone:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def wait_answering(self, timeout: float = 60) -> None:
+        """Until its REST API answers (connectors can then be created through it)."""
+
+        def answering() -> bool:
+            if not self.alive():
+                raise RuntimeError(f"connectd standalone exited; log:\n{self.log_tail()}")
+            try:
+                return http_json(f"{self.url}/", timeout=2)[0] == 200
+            except OSError:
+                return False
+
+        wait_until(answering, timeout, f"the REST API of {self.url}")
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.pid)
+
     def stop(self, timeout: float = 30) -> None:
         stop_process(self.process, timeout)
 
@@ -407,6 +423,13 @@ class Standalone:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far, all its threads (Linux /proc): it accrues only while
+    the process runs, so it tells a cost from other processes' load better than a rate does."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def stop_process(process: subprocess.Popen[bytes], timeout: float = 30) -> None:

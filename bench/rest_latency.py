@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import ssl
 import statistics
 import threading
@@ -33,7 +32,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench.cluster import CoordinatorProbe, create_idle_connectors, local_cluster, wait_all_running
-from bench.common import Context, Figure, http_json, percentile, ratio, rss_bytes, wait_until
+from bench.common import Context, Figure, cpu_seconds, http_json, percentile, ratio, rss_bytes, wait_until
 from connectd.embedded_broker import free_port
 from services.cluster_launcher import LocalCluster
 from services.security.certs import make_cluster_certs
@@ -269,12 +268,11 @@ def _tree(pid: int) -> list[int]:
 
 def _cpu_seconds(pid: int) -> float:
     """User and system CPU time of ``pid`` and its descendants so far."""
-    total = 0
+    total = 0.0
     for member in _tree(pid):
         with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return total / os.sysconf("SC_CLK_TCK")
+            total += cpu_seconds(member)
+    return total
 
 
 def _pss_bytes(pid: int) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer
 from confluent_kafka import TopicPartition as KafkaTopicPartition
@@ -19,6 +20,7 @@ from bench.common import (
     Standalone,
     create_topic,
     file_values,
+    http_json,
     produce_all,
     producer_config,
     ratio,
@@ -30,6 +32,11 @@ from connectd.runtime.client_configs import FETCH_QUEUE_BACKOFF_MS
 
 NAME = "sink"
 TITLE = "2. sink throughput (Kafka -> FileStreamSink)"
+
+
+class SinkRun(NamedTuple):
+    rate: float  # lines/s, from the first lines in the file to the last
+    cpu_s: float  # the worker's CPU seconds from the connector's creation to the last line
 
 
 def filled_topic(ctx: Context) -> str:
@@ -83,13 +90,13 @@ def connectd_sink(
     label: str = "sink",
     extra: dict[str, str] | None = None,
     settings: dict[str, str] | None = None,
-) -> float:
+) -> SinkRun:
     """Lines/s of ``connectd standalone`` running one FileStreamSink task (with ``extra`` connector
-    keys and ``settings`` worker keys)."""
+    keys and ``settings`` worker keys), created once the worker answers, so that its CPU time counts
+    from the connector's creation to the last line."""
     workdir = ctx.subdir(label)
     sink = workdir / "sink.txt"
     connector = {
-        "name": f"bench-{label}",
         "connector.class": "FileStreamSink",
         "file": str(sink),
         "topics": topic,
@@ -97,20 +104,28 @@ def connectd_sink(
         **(extra or {}),
     }
     count = ctx.scale.lines
-    with Standalone(workdir, ctx.bootstrap, [connector], settings) as worker:
+    with Standalone(workdir, ctx.bootstrap, [], settings) as worker:
+        worker.wait_answering()
+        cpu_before = worker.cpu_seconds()
+        code, body = http_json(
+            f"{worker.url}/connectors", "POST", {"name": f"bench-{label}", "config": connector}
+        )
+        if code != 201:
+            raise RuntimeError(f"creating the {label} sink: HTTP {code} {body}")
         try:
             first, first_lines, last = wait_file_lines(sink, count, 60 + count / 2000, worker.alive)
         except TimeoutError as exc:
             raise RuntimeError(f"{exc}; worker log:\n{worker.log_tail()}") from None
+        cpu = worker.cpu_seconds() - cpu_before
     # From the first lines in the file to the last: start-up and the group join are left out.
-    return (count - first_lines) / max(last - first, 1e-6)
+    return SinkRun((count - first_lines) / max(last - first, 1e-6), cpu)
 
 
 def run(ctx: Context) -> list[Figure]:
     topic = filled_topic(ctx)
     baseline = raw_consume(ctx, topic, ctx.subdir("sink-raw") / "raw.sink.txt")
     ctx.log(f"  plain consumer: {baseline:,.0f} lines/s")
-    rate = connectd_sink(ctx, topic)
+    rate = connectd_sink(ctx, topic).rate
     ctx.log(f"  connectd FileStreamSink: {rate:,.0f} lines/s")
     return [
         Figure("lines", ctx.scale.lines, "lines", note="the source benchmark's StringConverter topic"),

@@ -11,11 +11,11 @@ worker committing its offsets to the offset store over gRPC every second.
 
 from __future__ import annotations
 
-import os
 import statistics
+import subprocess
+import sys
 from pathlib import Path
-
-from confluent_kafka import Producer
+from typing import NamedTuple
 
 from bench.common import (
     JSON_CONVERTER,
@@ -24,11 +24,10 @@ from bench.common import (
     DeliveryProbe,
     Figure,
     Standalone,
+    child_env,
+    cpu_seconds,
     create_topic,
-    file_values,
     http_json,
-    produce_all,
-    producer_config,
     ratio,
     unique,
     write_lines,
@@ -47,17 +46,28 @@ def lines_file(ctx: Context) -> Path:
     return path
 
 
-def raw_produce(ctx: Context, source: Path) -> float:
+class SourceRun(NamedTuple):
+    rate: float  # lines/s, from the topic
+    topic: str
+    cpu_s: float  # CPU seconds of the producing process (all its threads) while it produced the file
+
+
+def raw_produce(ctx: Context, source: Path) -> SourceRun:
+    """The plain producer in a child process of its own, so that its CPU time is its own."""
     topic = unique("bench-raw-produce")
     create_topic(ctx.bootstrap, topic)
     probe = DeliveryProbe(ctx.bootstrap, topic, ctx.scale.lines, 120).start()
-    producer = Producer(producer_config(ctx.bootstrap))
-    produce_all(producer, topic, file_values(source))
-    left = producer.flush(120)
-    if left:
-        raise RuntimeError(f"{left} records not delivered by the plain producer")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.plain_producer", ctx.bootstrap, topic, str(source)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=child_env(),
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the plain producer failed: {done.stderr[-2000:]}")
     rate, _ = probe.rate()
-    return rate
+    return SourceRun(rate, topic, float(done.stdout.split()[-1]))
 
 
 def connectd_source(
@@ -67,13 +77,13 @@ def connectd_source(
     label: str,
     extra: dict[str, str] | None = None,
     settings: dict[str, str] | None = None,
-) -> tuple[float, str]:
+) -> SourceRun:
     """Lines/s of ``connectd standalone`` running one FileStreamSource task (with ``extra`` connector
-    keys, e.g. transforms, and ``settings`` worker keys); returns the topic too."""
+    keys, e.g. transforms, and ``settings`` worker keys), created once the worker answers, so that
+    its CPU time counts from the connector's creation to the last record."""
     topic = unique(f"bench-source-{label}")
     create_topic(ctx.bootstrap, topic)
     connector = {
-        "name": f"bench-source-{label}",
         "connector.class": "FileStreamSource",
         "file": str(source),
         "topic": topic,
@@ -84,12 +94,20 @@ def connectd_source(
     }
     timeout = 60 + ctx.scale.lines / 2000  # generous: a stuck run fails instead of hanging
     probe = DeliveryProbe(ctx.bootstrap, topic, ctx.scale.lines, timeout).start()
-    with Standalone(ctx.subdir(f"source-{label}"), ctx.bootstrap, [connector], settings) as worker:
+    with Standalone(ctx.subdir(f"source-{label}"), ctx.bootstrap, [], settings) as worker:
+        worker.wait_answering()
+        cpu_before = worker.cpu_seconds()
+        code, body = http_json(
+            f"{worker.url}/connectors", "POST", {"name": f"bench-source-{label}", "config": connector}
+        )
+        if code != 201:
+            raise RuntimeError(f"creating the {label} source: HTTP {code} {body}")
         try:
             rate, _ = probe.rate()
         except TimeoutError as exc:
             raise RuntimeError(f"{exc}; worker log:\n{worker.log_tail()}") from None
-    return rate, topic
+        cpu = worker.cpu_seconds() - cpu_before
+    return SourceRun(rate, topic, cpu)
 
 
 # Every second, so that the run commits offsets over gRPC throughout (the default, 60 s, would commit
@@ -98,13 +116,6 @@ DISTRIBUTED_FLUSH_MS = "1000"
 # Plaintext and secure run in pairs, back to back, the first of a pair alternating: on a shared machine
 # one pair's ratio moves by ±20% with the load of the moment, the median of the pairs' ratios less.
 DISTRIBUTED_ROUNDS = {"full": 3, "tiny": 1}
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc): it accrues only while the process
-    runs, so it tells a cost from other processes' load better than a rate does."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def distributed_source(ctx: Context, source: Path, secure: bool, round_: int) -> tuple[float, float]:
@@ -208,13 +219,16 @@ def secure_grpc_cost(ctx: Context, source: Path) -> list[Figure]:
 
 def run(ctx: Context) -> list[Figure]:
     source = lines_file(ctx)
-    baseline = raw_produce(ctx, source)
-    ctx.log(f"  plain producer: {baseline:,.0f} lines/s")
-    string_rate, topic = connectd_source(ctx, source, STRING_CONVERTER, "string")
-    ctx.log(f"  connectd, StringConverter: {string_rate:,.0f} lines/s")
-    ctx.shared["string_topic"] = topic
-    json_rate, _ = connectd_source(ctx, source, JSON_CONVERTER, "json")
-    ctx.log(f"  connectd, JsonConverter: {json_rate:,.0f} lines/s")
+    plain = raw_produce(ctx, source)
+    baseline = plain.rate
+    ctx.log(f"  plain producer: {baseline:,.0f} lines/s, {plain.cpu_s:.2f} s CPU")
+    string = connectd_source(ctx, source, STRING_CONVERTER, "string")
+    string_rate = string.rate
+    ctx.log(f"  connectd, StringConverter: {string_rate:,.0f} lines/s, worker {string.cpu_s:.2f} s CPU")
+    ctx.shared["string_topic"] = string.topic
+    json = connectd_source(ctx, source, JSON_CONVERTER, "json")
+    json_rate = json.rate
+    ctx.log(f"  connectd, JsonConverter: {json_rate:,.0f} lines/s, worker {json.cpu_s:.2f} s CPU")
     grpc_cost = secure_grpc_cost(ctx, source)
     lines = ctx.scale.lines
     return [
@@ -236,6 +250,16 @@ def run(ctx: Context) -> list[Figure]:
             ratio(json_rate, baseline),
             "x",
             note="connectd lines/s ÷ plain producer lines/s",
+        ),
+        Figure(
+            "CPU ratio StringConverter",
+            ratio(plain.cpu_s, string.cpu_s),
+            "x",
+            note=(
+                f"plain producer process CPU ({plain.cpu_s:.2f} s) ÷ connectd worker CPU "
+                f"({string.cpu_s:.2f} s) for the same file: the cost per line, which other processes' "
+                "load does not move"
+            ),
         ),
         *grpc_cost,
     ]

@@ -39,14 +39,14 @@ SINK_CHAIN = {
 
 def run(ctx: Context) -> list[Figure]:
     source = lines_file(ctx)
-    plain_source, _ = connectd_source(ctx, source, JSON_CONVERTER, "json-no-smt")
+    plain_source = connectd_source(ctx, source, JSON_CONVERTER, "json-no-smt").rate
     ctx.log(f"  source, no SMT: {plain_source:,.0f} lines/s")
-    chained_source, _ = connectd_source(ctx, source, JSON_CONVERTER, "json-3-smt", SOURCE_CHAIN)
+    chained_source = connectd_source(ctx, source, JSON_CONVERTER, "json-3-smt", SOURCE_CHAIN).rate
     ctx.log(f"  source, 3 SMTs: {chained_source:,.0f} lines/s")
     topic = filled_topic(ctx)
-    plain_sink = connectd_sink(ctx, topic, "sink-no-smt")
+    plain_sink = connectd_sink(ctx, topic, "sink-no-smt").rate
     ctx.log(f"  sink, no SMT: {plain_sink:,.0f} lines/s")
-    chained_sink = connectd_sink(ctx, topic, "sink-3-smt", SINK_CHAIN)
+    chained_sink = connectd_sink(ctx, topic, "sink-3-smt", SINK_CHAIN).rate
     ctx.log(f"  sink, 3 SMTs: {chained_sink:,.0f} lines/s")
     return [
         Figure(
