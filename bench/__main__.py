@@ -46,9 +46,9 @@ BENCHMARKS: dict[str, ModuleType] = {
         coordinator_scale,
         transforms,
         memory,
-        postgres_cdc,
         metrics_cost,
         postgres_throughput,
+        postgres_cdc,
     )
 }
 

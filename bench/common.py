@@ -411,6 +411,12 @@ class Standalone:
     def cpu_seconds(self) -> float:
         return cpu_seconds(self.pid)
 
+    def create(self, name: str, config: Mapping[str, str]) -> None:
+        """``POST /connectors``; anything but 201 fails the benchmark with the worker's answer."""
+        code, body = http_json(f"{self.url}/connectors", "POST", {"name": name, "config": dict(config)})
+        if code != 201:
+            raise RuntimeError(f"creating {name}: HTTP {code} {body}")
+
     def stop(self, timeout: float = 30) -> None:
         stop_process(self.process, timeout)
 
@@ -423,6 +429,30 @@ class Standalone:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def measure_source(
+    ctx: Context,
+    label: str,
+    connector: Mapping[str, str],
+    topic: str,
+    count: int,
+    timeout: float,
+    settings: Mapping[str, str] | None = None,
+) -> tuple[float, float]:
+    """(records/s into ``topic``, the worker's CPU seconds) of one source connector on a fresh
+    ``connectd standalone``, created once the worker answers: the CPU time counts from the
+    connector's creation to its last record, and the rate from its first record to its last."""
+    probe = DeliveryProbe(ctx.bootstrap, topic, count, timeout).start()
+    with Standalone(ctx.subdir(label), ctx.bootstrap, [], settings) as worker:
+        worker.wait_answering()
+        cpu_before = worker.cpu_seconds()
+        worker.create(label, connector)
+        try:
+            rate, _ = probe.rate()
+        except TimeoutError as exc:
+            raise RuntimeError(f"{exc}; worker log:\n{worker.log_tail()}") from None
+        return rate, worker.cpu_seconds() - cpu_before
 
 
 def cpu_seconds(pid: int) -> float:

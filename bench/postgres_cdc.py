@@ -14,16 +14,15 @@ import time
 from bench.common import (
     JSON_CONVERTER,
     Context,
-    DeliveryProbe,
     Figure,
-    Standalone,
     create_topic,
+    measure_source,
     ratio,
     unique,
 )
 
 NAME = "postgres_cdc"
-TITLE = "9. CDC -> Kafka (PostgresCdcSourceConnector, changes/s)"
+TITLE = "11. CDC -> Kafka (PostgresCdcSourceConnector, changes/s)"
 _ROWS_PER_TX = 10
 
 
@@ -70,7 +69,6 @@ def run(ctx: Context) -> list[Figure]:
         topic = f"{unique('bench-cdc')}.public.bench"
         create_topic(ctx.bootstrap, topic)
         connector = {
-            "name": "bench-cdc",
             "connector.class": "PostgresCdcSourceConnector",
             "database.hostname": server.host,
             "database.port": str(server.port),
@@ -87,12 +85,7 @@ def run(ctx: Context) -> list[Figure]:
             "value.converter": JSON_CONVERTER,
             "value.converter.schemas.enable": "false",
         }
-        probe = DeliveryProbe(ctx.bootstrap, topic, count, 60 + count / 500).start()
-        with Standalone(ctx.subdir("postgres-cdc"), ctx.bootstrap, [connector]) as worker:
-            try:
-                rate, _ = probe.rate()
-            except TimeoutError as exc:
-                raise RuntimeError(f"{exc}; worker log:\n{worker.log_tail()}") from None
+        rate, _ = measure_source(ctx, "bench-cdc", connector, topic, count, 60 + count / 500)
         ctx.log(f"  connectd CDC: {rate:,.0f} changes/s")
     finally:
         cluster.stop()

@@ -17,17 +17,17 @@ from typing import Any
 from bench.common import (
     JSON_CONVERTER,
     Context,
-    DeliveryProbe,
     Figure,
     Standalone,
     create_topic,
+    measure_source,
     ratio,
     unique,
 )
 from connectd.local_postgres import LocalPostgres, PostgresServer, find_bin_dir
 
 NAME = "postgres"
-TITLE = "9. PostgreSQL source and sink (table <-> Kafka)"
+TITLE = "10. PostgreSQL source and sink (table <-> Kafka)"
 _BATCH = 5000
 _COLUMNS = (
     "id bigint PRIMARY KEY, name text NOT NULL, n bigint NOT NULL, price numeric(12, 2), updated timestamp"
@@ -113,7 +113,6 @@ def connectd_source(ctx: Context, server: PostgresServer, table: str, count: int
     topic = prefix + table
     create_topic(ctx.bootstrap, topic)
     connector = {
-        "name": "bench-pg-source",
         "connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector",
         **connection_keys(server),
         "table.include.list": table,
@@ -125,12 +124,7 @@ def connectd_source(ctx: Context, server: PostgresServer, table: str, count: int
         "value.converter": JSON_CONVERTER,
         "value.converter.schemas.enable": "true",
     }
-    probe = DeliveryProbe(ctx.bootstrap, topic, count, 60 + count / 1000).start()
-    with Standalone(ctx.subdir("pg-source"), ctx.bootstrap, [connector]) as worker:
-        try:
-            rate, _ = probe.rate()
-        except TimeoutError as exc:
-            raise RuntimeError(f"{exc}; worker log:\n{worker.log_tail()}") from None
+    rate, _ = measure_source(ctx, "bench-pg-source", connector, topic, count, 60 + count / 1000)
     return rate, topic
 
 

@@ -23,13 +23,14 @@ from bench.common import (
     Context,
     DeliveryProbe,
     Figure,
-    Standalone,
     child_env,
     cpu_seconds,
     create_topic,
     http_json,
+    measure_source,
     ratio,
     unique,
+    wait_until,
     write_lines,
 )
 from services.cluster_launcher import LocalCluster
@@ -93,20 +94,7 @@ def connectd_source(
         **(extra or {}),
     }
     timeout = 60 + ctx.scale.lines / 2000  # generous: a stuck run fails instead of hanging
-    probe = DeliveryProbe(ctx.bootstrap, topic, ctx.scale.lines, timeout).start()
-    with Standalone(ctx.subdir(f"source-{label}"), ctx.bootstrap, [], settings) as worker:
-        worker.wait_answering()
-        cpu_before = worker.cpu_seconds()
-        code, body = http_json(
-            f"{worker.url}/connectors", "POST", {"name": f"bench-source-{label}", "config": connector}
-        )
-        if code != 201:
-            raise RuntimeError(f"creating the {label} source: HTTP {code} {body}")
-        try:
-            rate, _ = probe.rate()
-        except TimeoutError as exc:
-            raise RuntimeError(f"{exc}; worker log:\n{worker.log_tail()}") from None
-        cpu = worker.cpu_seconds() - cpu_before
+    rate, cpu = measure_source(ctx, f"source-{label}", connector, topic, ctx.scale.lines, timeout, settings)
     return SourceRun(rate, topic, cpu)
 
 
@@ -149,7 +137,15 @@ def distributed_source(ctx: Context, source: Path, secure: bool, round_: int) ->
         }
         url = f"{cluster.rest_url}/connectors/bench-source-{label}/config"
         cpu_before = cpu_seconds(worker.pid)
-        code, body = http_json(url, "PUT", config, context=cluster.rest_ssl_context)
+        # The worker may not have joined its group yet (503: no live worker to validate the config).
+        code, body = wait_until(
+            lambda: (
+                (answer := http_json(url, "PUT", config, context=cluster.rest_ssl_context))[0] != 503
+                and answer
+            ),
+            30,
+            "a worker of the group to validate the config",
+        )
         if code != 201:
             raise RuntimeError(f"creating the {label} source: HTTP {code} {body}")
         try:
