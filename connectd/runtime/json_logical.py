@@ -56,7 +56,7 @@ def _decimal_scale(schema: Schema) -> int:
 def decimal_to_bytes(schema: Schema, value: Decimal) -> bytes:
     """Kafka's Decimal encoding: the unscaled value as minimal big-endian two's complement."""
     scale = _decimal_scale(schema)
-    sign, digits, exponent = value.as_tuple()
+    exponent = value.as_tuple().exponent
     if not isinstance(exponent, int):
         raise DataError(f"Invalid Decimal value {value}: only finite numbers have a Connect form")
     if -exponent != scale:
@@ -64,7 +64,7 @@ def decimal_to_bytes(schema: Schema, value: Decimal) -> bytes:
             "Decimal value has mismatching scale for given Decimal schema. "
             f"Schema has scale {scale}, value has scale {-exponent}."
         )
-    unscaled = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
+    unscaled = int(value.scaleb(scale))  # exact: the value has exactly ``scale`` decimal places
     # Java's BigInteger.toByteArray: bitLength() / 8 + 1 bytes, bitLength ignoring the sign bit.
     length = (unscaled if unscaled >= 0 else ~unscaled).bit_length() // 8 + 1
     return unscaled.to_bytes(length, "big", signed=True)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from connectd.api import ConnectError, SourceRecord, SourceTask
+from connectd.api import ConnectError, SourceRecordBatch, SourceTask
 from connectd.connector_version import BUILTIN_VERSION
 from connectd.plugins.postgres.connection import ConnectionSettings, psycopg_module
 from connectd.plugins.postgres.source_config import (
@@ -122,14 +122,14 @@ class PostgresSourceTask(SourceTask):
                     querier.last_timestamp = start
         self._prepared = True
 
-    def poll(self) -> list[SourceRecord] | None:
+    def poll(self) -> SourceRecordBatch | None:
         with self._reading:
             records = self._poll()
             if self._stopping.is_set():
                 self._drop_connection()
             return records
 
-    def _poll(self) -> list[SourceRecord] | None:
+    def _poll(self) -> SourceRecordBatch | None:
         if self._stopping.is_set() or not self._queriers:
             self._stopping.wait(_MAX_IDLE_WAIT_S)
             return None

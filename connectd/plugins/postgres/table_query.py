@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import count
 from typing import TYPE_CHECKING, Any
 
-from connectd.api import ConnectError, SourceRecord
+from connectd.api import ConnectError, SourceRecordBatch
 from connectd.plugins.postgres.schema_mapping import RowMapping, SourceColumn, row_mapping
 from connectd.plugins.postgres.source_config import (
     BULK,
@@ -218,7 +218,7 @@ class TableQuerier:
                 )
         return self._mapping
 
-    def read(self, conn: psycopg.Connection[Any]) -> tuple[list[SourceRecord], bool]:
+    def read(self, conn: psycopg.Connection[Any]) -> tuple[SourceRecordBatch | None, bool]:
         """The next batch of this table's rows, and whether the current read is finished (its
         transaction then ended)."""
         if self._cursor is None:
@@ -247,29 +247,24 @@ class TableQuerier:
         names = self._mapping.names
         return [names.index(c) for c in self.timestamp_columns if c in names]
 
-    def _records(self, rows: list[tuple[Any, ...]], description: list[Any]) -> list[SourceRecord]:
+    def _records(self, rows: list[tuple[Any, ...]], description: list[Any]) -> SourceRecordBatch | None:
+        """The rows as one batch of the table's records; its offset is its last row's (the batch
+        commits as one)."""
         if not rows:
-            return []
+            return None
         mapping = self._mapping_for(description)
-        topic, partition, schema = self.spec.topic, self.spec.partition, mapping.schema
+        values = list(map(mapping.value, rows))
         if self.mode == BULK:
-            return [
-                SourceRecord(topic, mapping.value(row), None, None, None, None, None, schema) for row in rows
-            ]
-        records = []
+            return SourceRecordBatch(self.spec.topic, values, mapping.schema)
         uses_ts, uses_inc = self.mode != INCREMENTING, self.mode in (INCREMENTING, TIMESTAMP_INCREMENTING)
-        for row in rows:
-            if uses_ts:
-                self.last_timestamp = self._timestamp_value(row)
-            if uses_inc:
-                self.last_incrementing = int(row[self._inc_index])
-            offset = offset_of(
-                self.last_timestamp if uses_ts else None, self.last_incrementing if uses_inc else None
-            )
-            records.append(
-                SourceRecord(topic, mapping.value(row), None, partition, offset, None, None, schema)
-            )
-        return records
+        if uses_ts:
+            self.last_timestamp = self._timestamp_value(rows[-1])
+        if uses_inc:
+            self.last_incrementing = int(rows[-1][self._inc_index])
+        offset = offset_of(
+            self.last_timestamp if uses_ts else None, self.last_incrementing if uses_inc else None
+        )
+        return SourceRecordBatch(self.spec.topic, values, mapping.schema, self.spec.partition, offset)
 
     def close(self, conn: psycopg.Connection[Any] | None) -> None:
         """End the current read (its cursor and transaction)."""
