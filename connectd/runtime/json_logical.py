@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import decimal
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -53,6 +54,10 @@ def _decimal_scale(schema: Schema) -> int:
         raise DataError("Invalid scale parameter found in Decimal schema: ") from exc
 
 
+# No rounding: scaleb in the default context would keep only 28 digits.
+_EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+
+
 def decimal_to_bytes(schema: Schema, value: Decimal) -> bytes:
     """Kafka's Decimal encoding: the unscaled value as minimal big-endian two's complement."""
     scale = _decimal_scale(schema)
@@ -64,7 +69,7 @@ def decimal_to_bytes(schema: Schema, value: Decimal) -> bytes:
             "Decimal value has mismatching scale for given Decimal schema. "
             f"Schema has scale {scale}, value has scale {-exponent}."
         )
-    unscaled = int(value.scaleb(scale))  # exact: the value has exactly ``scale`` decimal places
+    unscaled = int(value.scaleb(scale, _EXACT))  # an integer: the value has ``scale`` decimal places
     # Java's BigInteger.toByteArray: bitLength() / 8 + 1 bytes, bitLength ignoring the sign bit.
     length = (unscaled if unscaled >= 0 else ~unscaled).bit_length() // 8 + 1
     return unscaled.to_bytes(length, "big", signed=True)
