@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, NamedTuple
 
 from connectd.api.schema import Schema
@@ -83,6 +84,34 @@ class SinkRecord:
     value_schema: Schema | None = None
     timestamp: int | None = None
     headers: list[Header] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class SinkRecordBatch:
+    """The records of one ``put`` as columns, which :meth:`SinkTask.put_batch` receives: the runtime
+    builds no object per record unless the task asks for them with :meth:`records`. Column ``i`` of
+    each list is record ``i``'s; ``topics`` are the user's names, ``values`` and ``value_schemas``
+    what the value converter made of them.
+    """
+
+    topics: list[str]
+    partitions: list[int]
+    offsets: list[int]
+    values: list[Any]
+    value_schemas: list[Schema | None]
+    # Builds the complete records (keys, timestamps, headers): the runtime passes one over the consumed
+    # messages so that what only records carry is computed when asked for, never otherwise.
+    record_factory: Callable[[], list[SinkRecord]] | None = field(default=None, repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def records(self) -> list[SinkRecord]:
+        """The batch as the :class:`SinkRecord` objects ``put`` would have received, freshly built."""
+        if self.record_factory is not None:
+            return self.record_factory()
+        columns = self.topics, self.partitions, self.offsets, self.values, repeat(None), repeat(None)
+        return list(map(SinkRecord, *columns, self.value_schemas))
 
 
 class TopicPartition(NamedTuple):

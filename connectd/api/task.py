@@ -8,7 +8,14 @@ from concurrent.futures import Future
 from typing import Any, Protocol
 
 from connectd.api.exactly_once import TransactionContext
-from connectd.api.records import RecordMetadata, SinkRecord, SourceRecord, SourceRecordBatch, TopicPartition
+from connectd.api.records import (
+    RecordMetadata,
+    SinkRecord,
+    SinkRecordBatch,
+    SourceRecord,
+    SourceRecordBatch,
+    TopicPartition,
+)
 
 
 class OffsetReader(Protocol):
@@ -92,6 +99,16 @@ class SinkTask(Task):
 
     @abstractmethod
     def put(self, records: list[SinkRecord]) -> None: ...
+
+    def put_batch(self, batch: SinkRecordBatch) -> None:
+        """The consumed records as columns; the default hands ``batch.records()`` to :meth:`put`.
+
+        A task that only needs values and where they come from (a file, a table) overrides it and
+        reads ``batch.values``: the runtime then builds no record object per message. It calls this
+        instead of ``put`` only when the two are equivalent: no transformation, no errant record
+        reporter, every message converted; otherwise ``put`` receives the records as before.
+        """
+        self.put(batch.records())
 
     def flush(self, offsets: Mapping[TopicPartition, int]) -> None:
         """Make everything passed to ``put`` so far durable. ``offsets`` are the next to consume."""

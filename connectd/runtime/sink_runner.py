@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from itertools import repeat
 from operator import is_
+from typing import TypeVar
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message
 from confluent_kafka import TopicPartition as KafkaTopicPartition
 
-from connectd.api.records import SinkRecord, TopicPartition
+from connectd.api.records import SinkRecord, SinkRecordBatch, TopicPartition
 from connectd.api.task import SinkTask
 from connectd.metrics.task_metrics import TaskMetrics
 from connectd.runtime import connector_config as cc
@@ -29,6 +30,7 @@ from connectd.stream_paths import TopicNames
 log = logging.getLogger(__name__)
 
 _CONSUME_TIMEOUT_S = 0.1
+_Delivered = TypeVar("_Delivered", list[SinkRecord], SinkRecordBatch)
 
 
 class _SinkTaskContext:
@@ -75,6 +77,10 @@ class SinkTaskRunner(TaskRunner):
         self._pipeline = pipeline
         pipeline.errors.bind_stop(self._stopping)
         self._errant = errant_record_reporter
+        # The columnar path (put_batch) only where it is exactly what put would get: the task reads
+        # columns, and no errant reporter needs each record mapped to its message. The pipeline
+        # checks the rest per batch (no transforms, every message converted).
+        self._columnar = type(task).put_batch is not SinkTask.put_batch and errant_record_reporter is None
         self._batch_size = batch_size
         self._commit_interval_s = offset_flush_interval_ms / 1000
         self._flush_timeout_s = offset_flush_timeout_ms / 1000
@@ -217,22 +223,32 @@ class SinkTaskRunner(TaskRunner):
         topics = [user_topic(kafka_topics[0])] * n if one_topic else list(map(user_topic, kafka_topics))
         if self.metrics is not None:
             self.metrics.record_taken(n, time.monotonic())
-        converted = self._pipeline.process_batch(messages, topics, partitions, offsets)
-        records: list[SinkRecord] = list(filter(None, converted))  # records are always true
-        if records:
-            if self._errant is not None:
-                self._errant.remember_batch(
-                    [(r, m) for r, m in zip(converted, messages, strict=True) if r is not None]
-                )
-            started = time.monotonic()
-            self.task.put(records)
-            if self.metrics is not None:
-                ended = time.monotonic()
-                self.metrics.record_batch_time(started, ended)
-                self.metrics.record_handed(len(records), ended)
+        batch = (
+            self._pipeline.process_columns(messages, topics, partitions, offsets) if self._columnar else None
+        )
+        if batch is not None:
+            self._put(self.task.put_batch, batch, n)
+        else:
+            converted = self._pipeline.process_batch(messages, topics, partitions, offsets)
+            records: list[SinkRecord] = list(filter(None, converted))  # records are always true
+            if records:
+                if self._errant is not None:
+                    self._errant.remember_batch(
+                        [(r, m) for r, m in zip(converted, messages, strict=True) if r is not None]
+                    )
+                self._put(self.task.put, records, len(records))
         self._current.update(positions)
         if self.metrics is not None:
             self._record_lag(last)
+
+    def _put(self, put: Callable[[_Delivered], None], delivered: _Delivered, count: int) -> None:
+        """Hand ``count`` records to the task (``put`` or ``put_batch``), timed for the metrics."""
+        started = time.monotonic()
+        put(delivered)
+        if self.metrics is not None:
+            ended = time.monotonic()
+            self.metrics.record_batch_time(started, ended)
+            self.metrics.record_handed(count, ended)
 
     def _record_lag(self, last: dict[tuple[str, int], int]) -> None:
         """sink-record-lag-max: how far behind the partition's end each batch leaves the task, from the

@@ -31,6 +31,7 @@ STABLE_NAMES = {
     "SchemaType",
     "SinkConnector",
     "SinkRecord",
+    "SinkRecordBatch",
     "SinkTask",
     "SinkTaskContext",
     "SourceConnector",

@@ -14,6 +14,7 @@ are pure, so running them again is safe and costs nothing on the happy path).
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import repeat
 from operator import attrgetter, is_, itemgetter
 from typing import Any, NamedTuple
@@ -21,7 +22,8 @@ from typing import Any, NamedTuple
 from confluent_kafka import Message
 
 from connectd.api.converter import Converter
-from connectd.api.records import Header, SinkRecord, SourceRecord, SourceRecordBatch
+from connectd.api.records import Header, SinkRecord, SinkRecordBatch, SourceRecord, SourceRecordBatch
+from connectd.api.schema import Schema
 from connectd.runtime.pipeline.errors import (
     ConsumedMessage,
     FailedRecord,
@@ -251,6 +253,48 @@ class SourceRecordPipeline:
         self.errors.close()
 
 
+class _ConvertedColumns(NamedTuple):
+    """What the converters made of a batch of consumed messages, column by column; ``headers`` is None
+    when no message has any (each record then gets its own empty list)."""
+
+    values: list[Any]
+    value_schemas: list[Schema | None]
+    keys: list[Any]
+    key_schemas: list[Schema | None] | repeat[None]
+    headers: list[list[Header]] | None
+
+
+def _timestamps(messages: list[Message]) -> list[int | None]:
+    """Each message's timestamp, None where it has none (Kafka's -1)."""
+    timestamps: list[int | None] = list(map(_SECOND, map(Message.timestamp, messages)))
+    if min(timestamps) <= 0:  # type: ignore[type-var]
+        timestamps = [ts if ts > 0 else None for ts in timestamps]  # type: ignore[operator]
+    return timestamps
+
+
+def _records(
+    messages: list[Message],
+    topics: list[str],
+    partitions: list[int],
+    offsets: list[int],
+    converted: _ConvertedColumns,
+) -> list[SinkRecord]:
+    """The :class:`SinkRecord` of each consumed message, from its converted columns."""
+    columns = [
+        topics,
+        partitions,
+        offsets,
+        converted.values,
+        converted.keys,
+        converted.key_schemas,
+        converted.value_schemas,
+        _timestamps(messages),
+    ]
+    if converted.headers is not None:
+        columns.append(converted.headers)
+    return list(map(SinkRecord, *columns))
+
+
 class SinkRecordPipeline:
     def __init__(
         self,
@@ -285,6 +329,29 @@ class SinkRecordPipeline:
                 self.process(m, t) for m, t in zip(messages, topics, strict=True)
             ]  # only the failing go slowly
 
+    def process_columns(
+        self, messages: list[Message], topics: list[str], partitions: list[int], offsets: list[int]
+    ) -> SinkRecordBatch | None:
+        """The consumed messages as one :class:`SinkRecordBatch` (arguments as for
+        :meth:`process_batch`), or None when they must go record by record: the task has transforms,
+        or a converter refused a message (the records path reports it under the error tolerance).
+        Keys and headers are converted here too, when there are any, so that a failure of theirs
+        falls back as well; the records themselves are built only if the task asks for them."""
+        if self.chain.stages:
+            return None
+        try:
+            converted = self._convert_columns(messages, topics)
+        except Exception:
+            return None
+        return SinkRecordBatch(
+            topics,
+            partitions,
+            offsets,
+            converted.values,
+            converted.value_schemas,
+            partial(_records, messages, topics, partitions, offsets, converted),
+        )
+
     def _convert_batch(
         self,
         messages: list[Message],
@@ -292,6 +359,15 @@ class SinkRecordPipeline:
         partitions: list[int] | None,
         offsets: list[int] | None,
     ) -> list[SinkRecord]:
+        return _records(
+            messages,
+            topics,
+            partitions if partitions is not None else list(map(Message.partition, messages)),
+            offsets if offsets is not None else list(map(Message.offset, messages)),
+            self._convert_columns(messages, topics),
+        )
+
+    def _convert_columns(self, messages: list[Message], topics: list[str]) -> _ConvertedColumns:
         # Column by column, each in C where it can be (the Message methods mapped over the batch).
         n = len(messages)
         one_topic = one_object(topics)
@@ -313,25 +389,13 @@ class SinkRecordPipeline:
             ]
             key_schemas = [None if c is None else c.schema for c in both]
             keys = [None if c is None else c.value for c in both]
-        timestamps: list[int | None] = list(map(_SECOND, map(Message.timestamp, messages)))
-        if min(timestamps) <= 0:  # type: ignore[type-var]
-            timestamps = [ts if ts > 0 else None for ts in timestamps]  # type: ignore[operator]
-        columns = [
-            topics,
-            partitions if partitions is not None else list(map(Message.partition, messages)),
-            offsets if offsets is not None else list(map(Message.offset, messages)),
-            values,
-            keys,
-            key_schemas,
-            value_schemas,
-            timestamps,
-        ]
         raw_headers = list(map(Message.headers, messages))
+        headers = None
         if raw_headers.count(None) != n:
-            columns.append(
-                [self._header_values(t, h) if h else [] for t, h in zip(topics, raw_headers, strict=True)]
-            )
-        return list(map(SinkRecord, *columns))
+            headers = [
+                self._header_values(t, h) if h else [] for t, h in zip(topics, raw_headers, strict=True)
+            ]
+        return _ConvertedColumns(values, value_schemas, keys, key_schemas, headers)
 
     def process(self, message: ConsumedMessage, topic: str) -> SinkRecord | None:
         """The record for ``put`` (``topic``: the user's name of the message's topic), or None when a
