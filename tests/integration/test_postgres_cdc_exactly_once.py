@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer
 from confluent_kafka import TopicPartition as KafkaTopicPartition
@@ -44,6 +45,11 @@ def eos_connect(tmp_path: Path, bootstrap_servers: str, unique_name: str) -> Ite
         yield connect
     finally:
         connect.stop()
+
+
+def _current_lsn(server: PostgresServer) -> int:
+    with psycopg.connect(server.url, autocommit=True) as conn:
+        return int(conn.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").fetchone()[0])  # type: ignore[index]
 
 
 def read_committed(bootstrap_servers: str, topic: str, done: Any, timeout: float) -> list[dict[str, Any]]:
@@ -95,7 +101,8 @@ def test_kill_9_mid_stream_exactly_once_no_loss_no_duplicate(
     _insert_rows(postgres_server, table, range(0, 400), per_tx=7)
     created_at = _slot_confirmed(postgres_server, slot)
     read_committed(connect.bootstrap_servers, topic, lambda v: len(v) >= 400, 30)
-    print(f"\nslot confirmed before the kill: {_slot_confirmed(postgres_server, slot) > created_at}")
+    # The task reads its committed offset back (its own transactions) to confirm the slot.
+    wait_for(lambda: _slot_confirmed(postgres_server, slot) > created_at, 30, f"slot {slot} confirmed")
     # Mid-stream: rows are being written while the worker dies, more after it died.
     writer = threading.Thread(target=_insert_rows, args=(postgres_server, table, range(400, 1400), 7))
     writer.start()
@@ -117,6 +124,7 @@ def test_kill_9_mid_stream_exactly_once_no_loss_no_duplicate(
     wait_for(moved, 30, f"the task of {name} RUNNING on a worker other than {owner}")
     failover_s = time.monotonic() - killed_at
     _insert_rows(postgres_server, table, range(1400, 1600), per_tx=7)
+    written_to = _current_lsn(postgres_server)
     expected = set(range(1600))
     values = read_committed(
         connect.bootstrap_servers, topic, lambda v: expected <= {x["after"]["id"] for x in v}, 60
@@ -134,6 +142,12 @@ def test_kill_9_mid_stream_exactly_once_no_loss_no_duplicate(
     )
     ids = [v["after"]["id"] for v in values]
     assert ids == sorted(ids), "expected the changes in commit order"
+    # The new owner confirms the slot from its own transactions' offsets too: no WAL held back.
+    wait_for(
+        lambda: _slot_confirmed(postgres_server, slot) >= written_to,
+        30,
+        f"slot {slot} confirmed past the last insert",
+    )
     code, _ = connect.request("DELETE", f"/connectors/{name}")
     assert code == 204, f"expected 204 deleting {name}, saw {code}"
     wait_for(lambda: connect.status(name) is None, 30, f"{name} deleted")
