@@ -84,6 +84,15 @@ class KafkaOffsetBackend(OffsetBackend):
     # -- reads ---------------------------------------------------------------------------------------
 
     def get(self, connector: str, partitions: Iterable[Partition]) -> list[dict[str, Any] | None]:
+        # Read to the topic's end first, as Java's store does: an exactly-once task asking for its own
+        # offsets (the CDC task, to know how far it may confirm its slot) must see its transactions.
+        try:
+            self.refresh()
+        except KafkaStoreError as exc:
+            # What memory holds is older, never newer, than the topic: a late answer, not a wrong one.
+            log.warning(
+                "reading offsets topic %s to its end failed (%s): answering from memory", self.topic, exc
+            )
         with self._state_lock:
             return lookup_offsets(self._offsets, connector, partitions)
 

@@ -211,6 +211,22 @@ def test_foreign_records_are_skipped(
     assert len(skipped) == 7, f"expected 7 skip warnings, saw {[r.getMessage() for r in skipped]}"
 
 
+def test_get_sees_what_another_producer_committed(
+    bootstrap_servers: str, unique_name: str, open_backend: Any
+) -> None:
+    # An exactly-once source task commits its offsets to the topic in its own transactions; when it
+    # reads them back (the CDC task, to confirm its slot), the store must have read the topic to its end.
+    backend = open_backend(unique_name, partitions=1)
+    backend.write("conn", [({"f": "a"}, {"pos": 1})])
+    producer = Producer({"bootstrap.servers": bootstrap_servers, "transactional.id": f"{unique_name}-tx"})
+    producer.init_transactions(TIMEOUT)
+    producer.begin_transaction()
+    producer.produce(unique_name, key=b'["conn",{"f":"a"}]', value=b'{"pos":2}', partition=0)
+    producer.commit_transaction(TIMEOUT)
+    seen = backend.get("conn", [{"f": "a"}])
+    assert seen == [{"pos": 2}], f"expected get to see the transaction's offset {{'pos': 2}}, saw {seen}"
+
+
 def test_existing_uncompacted_topic_is_used_with_warning(
     bootstrap_servers: str, unique_name: str, open_backend: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
