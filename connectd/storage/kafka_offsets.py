@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -30,6 +31,8 @@ from connectd.storage.offsets import (
 )
 
 log = logging.getLogger(__name__)
+# A read to the end this recent serves a get too: a claim reads just before the task reads its offsets.
+_FRESH_S = 0.1
 
 OffsetStoreError = KafkaStoreError
 
@@ -63,6 +66,7 @@ class KafkaOffsetBackend(OffsetBackend):
         # Writes are serialized so the topic's order and the in-memory map's order always agree.
         self._write_lock = threading.Lock()
         self._state_lock = threading.Lock()
+        self._refreshed_at = 0.0  # when a read to the topic's end last finished (monotonic)
         self._offsets: dict[bytes, dict[str, Any]] = {}
         self._fences = TaskFences()
 
@@ -86,8 +90,10 @@ class KafkaOffsetBackend(OffsetBackend):
     def get(self, connector: str, partitions: Iterable[Partition]) -> list[dict[str, Any] | None]:
         # Read to the topic's end first, as Java's store does: an exactly-once task asking for its own
         # offsets (the CDC task, to know how far it may confirm its slot) must see its transactions.
+        # Not again right after a read (a task's claim reads to the end just before its offsets).
         try:
-            self.refresh()
+            if time.monotonic() - self._refreshed_at > _FRESH_S:
+                self.refresh()
         except KafkaStoreError as exc:
             # What memory holds is older, never newer, than the topic: a late answer, not a wrong one.
             log.warning(
@@ -107,6 +113,7 @@ class KafkaOffsetBackend(OffsetBackend):
             records = self._log.read_new()
             with self._state_lock:
                 _apply_records(records, self.topic, self._offsets, self._fences)
+            self._refreshed_at = time.monotonic()
 
     # -- writes --------------------------------------------------------------------------------------
 
