@@ -322,11 +322,15 @@ def file_lines(path: Path) -> int:
 def wait_file_lines(
     path: Path, count: int, timeout: float, alive: Callable[[], bool]
 ) -> tuple[float, int, float]:
-    """(when, how many) ``path`` first had lines, and when it had all ``count`` (perf_counter times)."""
+    """(when, how many) ``path`` first had lines, and when it had all ``count`` (perf_counter times).
+    All of them at the first sight (a small run): the last look that saw none stands for the first."""
     first: tuple[float, int] | None = None
     deadline = time.perf_counter() + timeout
+    empty_seen = time.perf_counter()
     while (seen := file_lines(path)) < count:
         now = time.perf_counter()
+        if not seen:
+            empty_seen = now
         if first is None and seen:
             first = (now, seen)
         if now > deadline or not alive():
@@ -334,7 +338,7 @@ def wait_file_lines(
         time.sleep(0.005)
     last = time.perf_counter()
     if first is None:
-        first = (last, count)
+        first = (empty_seen, 0)
     return first[0], first[1], last
 
 

@@ -159,15 +159,18 @@ def connectd_sink(
     ):
         first: tuple[float, int] | None = None
         deadline = time.perf_counter() + 60 + count / 500
+        empty_seen = time.perf_counter()  # all rows at the first sight: the last empty look stands in
         while (seen := table_count(conn, table)) < count:
             now = time.perf_counter()
+            if not seen:
+                empty_seen = now
             if first is None and seen:
                 first = (now, seen)
             if now > deadline or not worker.alive():
                 raise RuntimeError(f"{table} has {seen} of {count} rows; worker log:\n{worker.log_tail()}")
             time.sleep(0.05)
         last = time.perf_counter()
-    start, done = first or (last, count)
+    start, done = first or (empty_seen, 0)
     return (count - done) / max(last - start, 1e-6)
 
 
