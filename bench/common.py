@@ -319,27 +319,40 @@ def file_lines(path: Path) -> int:
         return 0
 
 
-def wait_file_lines(
-    path: Path, count: int, timeout: float, alive: Callable[[], bool]
+def wait_count(
+    seen_now: Callable[[], int],
+    count: int,
+    timeout: float,
+    alive: Callable[[], bool],
+    what: str,
+    interval: float = 0.005,
 ) -> tuple[float, int, float]:
-    """(when, how many) ``path`` first had lines, and when it had all ``count`` (perf_counter times).
-    All of them at the first sight (a small run): the last look that saw none stands for the first."""
+    """(when, how many) ``seen_now()`` first counted some, and when it counted all ``count``
+    (perf_counter times). All of them at the first sight (a small run): the last look that saw none
+    stands for the first."""
     first: tuple[float, int] | None = None
     deadline = time.perf_counter() + timeout
     empty_seen = time.perf_counter()
-    while (seen := file_lines(path)) < count:
+    while (seen := seen_now()) < count:
         now = time.perf_counter()
         if not seen:
             empty_seen = now
         if first is None and seen:
             first = (now, seen)
         if now > deadline or not alive():
-            raise TimeoutError(f"{path} has {seen} of {count} lines after {timeout:.0f}s")
-        time.sleep(0.005)
+            raise TimeoutError(f"{what} has {seen} of {count} after {timeout:.0f}s")
+        time.sleep(interval)
     last = time.perf_counter()
     if first is None:
         first = (empty_seen, 0)
     return first[0], first[1], last
+
+
+def wait_file_lines(
+    path: Path, count: int, timeout: float, alive: Callable[[], bool]
+) -> tuple[float, int, float]:
+    """:func:`wait_count` over the lines of ``path``."""
+    return wait_count(lambda: file_lines(path), count, timeout, alive, f"{path} (lines)")
 
 
 # --- processes ----------------------------------------------------------------------------------------

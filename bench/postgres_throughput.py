@@ -23,6 +23,7 @@ from bench.common import (
     measure_source,
     ratio,
     unique,
+    wait_count,
 )
 from connectd.local_postgres import LocalPostgres, PostgresServer, find_bin_dir
 
@@ -157,20 +158,17 @@ def connectd_sink(
         Standalone(ctx.subdir(f"pg-sink-{mode}"), ctx.bootstrap, [connector]) as worker,
         connect(server) as conn,
     ):
-        first: tuple[float, int] | None = None
-        deadline = time.perf_counter() + 60 + count / 500
-        empty_seen = time.perf_counter()  # all rows at the first sight: the last empty look stands in
-        while (seen := table_count(conn, table)) < count:
-            now = time.perf_counter()
-            if not seen:
-                empty_seen = now
-            if first is None and seen:
-                first = (now, seen)
-            if now > deadline or not worker.alive():
-                raise RuntimeError(f"{table} has {seen} of {count} rows; worker log:\n{worker.log_tail()}")
-            time.sleep(0.05)
-        last = time.perf_counter()
-    start, done = first or (empty_seen, 0)
+        try:
+            start, done, last = wait_count(
+                lambda: table_count(conn, table),
+                count,
+                60 + count / 500,
+                worker.alive,
+                f"{table} (rows)",
+                0.05,
+            )
+        except TimeoutError as exc:
+            raise RuntimeError(f"{exc}; worker log:\n{worker.log_tail()}") from None
     return (count - done) / max(last - start, 1e-6)
 
 

@@ -29,7 +29,7 @@ CONNECTION_ATTEMPTS = "connection.attempts"
 CONNECTION_BACKOFF_MS = "connection.backoff.ms"
 
 DRIVER_MISSING = (
-    "The PostgreSQL connectors need the psycopg driver, which is not installed: "
+    "The PostgreSQL connectors (source, sink and CDC) need the psycopg driver, which is not installed: "
     "install the postgres extra (pip install 'connectd[postgres]')"
 )
 

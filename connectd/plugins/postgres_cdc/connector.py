@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from connectd.api import ConfigDef, ConfigValue, ConnectError, ExactlyOnceSupport, SourceConnector
 from connectd.connector_version import BUILTIN_VERSION
+from connectd.plugins.postgres.connection import psycopg_module
 from connectd.plugins.postgres_cdc.config import config_def
 
 if TYPE_CHECKING:
     from connectd.plugins.postgres_cdc.task import PostgresCdcSourceTask
-
-MISSING_DRIVER = (
-    "PostgresCdcSourceConnector needs the psycopg driver: install connectd with the postgres extra "
-    "(pip install 'connectd[postgres]')"
-)
-
-
-def _require_driver() -> None:
-    if importlib.util.find_spec("psycopg") is None:
-        raise ConnectError(MISSING_DRIVER)
 
 
 class PostgresCdcSourceConnector(SourceConnector):
@@ -35,17 +25,19 @@ class PostgresCdcSourceConnector(SourceConnector):
 
     def validate(self, config: Mapping[str, str]) -> dict[str, ConfigValue]:
         results = super().validate(config)
-        if importlib.util.find_spec("psycopg") is None:
-            results["database.hostname"].add_error(MISSING_DRIVER)
+        try:
+            psycopg_module()
+        except ConnectError as exc:
+            results["database.hostname"].add_error(str(exc))
         return results
 
     def start(self, config: Mapping[str, str]) -> None:
-        _require_driver()
+        psycopg_module()
         config_def().parse(config)  # a bad key fails the connector, naming the key
         self._config = dict(config)
 
     def task_class(self) -> type[PostgresCdcSourceTask]:
-        _require_driver()
+        psycopg_module()
         from connectd.plugins.postgres_cdc.task import PostgresCdcSourceTask
 
         return PostgresCdcSourceTask
